@@ -1,0 +1,34 @@
+# halfstep — `make run` runs the main job on the shipped baseline; `make test` runs the suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: run test test-fast lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/halfstep plan
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m ruff check model tests
+	$(BIN)/python -m pytest -n 2
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+lint: $(VENV)/.installed-test
+	$(BIN)/python -m ruff check model tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

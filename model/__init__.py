@@ -1,0 +1,31 @@
+"""halfstep — key-account service allocation for airlines.
+
+A SimPy model of client demand evaluates plans; an LP allocator built with PuLP makes
+them. The package follows DESIGN.md's pipeline, one module per concept::
+
+    scenario → (value, demand, resources, holds) → allocator/policies → plan
+             → simulation → outcomes → summary → report
+
+The public API mirrors the command line: :func:`load_scenario`, :func:`plan`.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .api import load_scenario, plan
+from .errors import HalfstepError, InfeasibleError, ScenarioError, SolverError
+from .plan import Plan
+from .scenario import Scenario
+
+__all__ = [
+    "HalfstepError",
+    "InfeasibleError",
+    "Plan",
+    "Scenario",
+    "ScenarioError",
+    "SolverError",
+    "__version__",
+    "load_scenario",
+    "plan",
+]

@@ -1,0 +1,5 @@
+"""``python -m model`` is the ``halfstep`` command."""
+
+from .cli import main
+
+main()

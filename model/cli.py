@@ -1,0 +1,104 @@
+"""The ``halfstep`` command line: a thin layer over the Python API (STYLE.md, "the CLI is thin").
+
+Every command calls into :mod:`model` and prints; errors a user can fix are printed
+without a traceback and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .errors import HalfstepError
+
+app = typer.Typer(
+    name="halfstep",
+    help="Key-account service allocation: lead clients' expectation by half a step, not a full step.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario file (TOML); 'baseline' is the scenario shipped with halfstep.", show_default=True)
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"halfstep {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """halfstep — plan and simulate key-account service allocation."""
+
+
+@app.command()
+def validate(scenario: ScenarioArg = "baseline") -> None:
+    """Check a scenario file: print 'ok' and a short summary, or every problem found."""
+    from .loading import load_scenario
+    from .textreport import scenario_summary
+
+    s = load_scenario(scenario)
+    out.print("ok")
+    out.print(scenario_summary(s))
+
+
+@app.command()
+def plan(
+    scenario: ScenarioArg = "baseline",
+    policy: Annotated[str | None, typer.Option("--policy", "-p", help="uniform, standard, halfstep, fullstep, unconstrained or lead (default: the scenario's allocator.policy).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for plan.csv and plan.json (default: a new folder under runs/).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Make an allocation plan: levels per tier and dimension, value, cost and shadow prices."""
+    from .api import plan as make
+    from .loading import load_scenario
+    from .runfolder import default_folder, staged_folder, write_atomic
+    from .textreport import print_plan
+
+    s = load_scenario(scenario)
+    folder = out_dir or default_folder("plan", Path(scenario).stem)
+    from .runfolder import check_target
+
+    check_target(folder, force)
+    p = make(s, policy=policy)
+    print_plan(out, p)
+    with staged_folder(folder, force=force) as stage:
+        write_atomic(stage / "plan.csv", p.to_csv())
+        write_atomic(stage / "plan.json", p.to_json())
+    out.print(f"\nwrote {folder}/plan.csv and plan.json")
+
+
+@app.command()
+def schema(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the scenario reference as Markdown tables.")] = True,
+) -> None:
+    """Print the scenario file reference: every key, its type, default and unit."""
+    from .schemadoc import scenario_reference
+
+    out.print(scenario_reference(), markup=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``halfstep`` console script and ``python -m model``."""
+    try:
+        app(args=argv, prog_name="halfstep", standalone_mode=True)
+    except HalfstepError as e:
+        err.print(f"error: {e}", markup=False)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing half-written was left behind", markup=False)
+        sys.exit(130)
