@@ -149,7 +149,9 @@ def _check_feasible(scenario: Scenario, spec: LPSpec, n: np.ndarray, rt: Resourc
             )
     floor_cost = (n[:, None] * rt.unit_cost * lo)[:, rt.benefit].sum()
     if floor_cost > rt.budget * (1 + 1e-9) + 1e-9:
-        problems.append(f"benefit floors cost {floor_cost:,.0f} CNY; the benefit budget is {rt.budget:,.0f} CNY (short by {floor_cost - rt.budget:,.0f})")
+        problems.append(
+            f"benefit floors cost {floor_cost:,.0f} CNY; the benefit budget is {rt.budget:,.0f} CNY (short by {floor_cost - rt.budget:,.0f})"
+        )
     if spec.spend_cap is not None:
         total = (n[:, None] * rt.unit_cost * lo).sum()
         if total > spec.spend_cap * (1 + 1e-9) + 1e-6:
@@ -158,7 +160,9 @@ def _check_feasible(scenario: Scenario, spec: LPSpec, n: np.ndarray, rt: Resourc
                 f"the spend to match is {spec.spend_cap:,.0f} CNY"
             )
     if problems:
-        raise InfeasibleError(f"scenario '{scenario.scenario.name}' is infeasible under {spec.policy}:\n  - " + "\n  - ".join(problems))
+        raise InfeasibleError(
+            f"scenario '{scenario.scenario.name}' is infeasible under {spec.policy}:\n  - " + "\n  - ".join(problems)
+        )
 
 
 def _expr(terms: list[tuple[pulp.LpVariable, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
@@ -173,7 +177,10 @@ def _solver(scenario: Scenario) -> pulp.LpSolver:
     a = scenario.allocator
     if a.solver == "highs":
         return pulp.HiGHS(msg=False, timeLimit=a.time_limit_seconds)
-    return pulp.PULP_CBC_CMD(msg=False, timeLimit=a.time_limit_seconds)
+    cbc = pulp.COIN_CMD(msg=False, timeLimit=a.time_limit_seconds)
+    if not cbc.available():
+        raise SolverError("allocator.solver = 'cbc' needs the CBC binary: pip install 'pulp[cbc]', or use 'highs'")
+    return cbc
 
 
 def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None) -> Plan:
@@ -191,17 +198,17 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None) -
     prob = pulp.LpProblem("halfstep", pulp.LpMaximize)
     # level variables: one per tier × dimension, or one per dimension when uniform
     if spec.uniform:
-        ylist = [pulp.LpVariable(f"y_{j}", lo[0, j], hi[0, j]) for j in range(D)]
+        ylist = [prob.add_variable(f"y_{j}", lo[0, j], hi[0, j]) for j in range(D)]
         y = [[ylist[j] for j in range(D)] for _ in range(T)]
     else:
-        y = [[pulp.LpVariable(f"y_{i}_{j}", lo[i, j], hi[i, j]) for j in range(D)] for i in range(T)]
+        y = [[prob.add_variable(f"y_{i}_{j}", lo[i, j], hi[i, j]) for j in range(D)] for i in range(T)]
     widths = (r, h * step, (1.0 - h) * step, np.ones_like(r))
     slopes = (lam * w, w, rho * w, np.zeros_like(w))
     obj_terms: list[tuple[pulp.LpVariable, float]] = []
     constant = 0.0
     for i in range(T):
         for j in range(D):
-            segs = [pulp.LpVariable(f"s{k}_{i}_{j}", 0, float(widths[k][i, j])) for k in range(4)]
+            segs = [prob.add_variable(f"s{k}_{i}_{j}", 0, float(widths[k][i, j])) for k in range(4)]
             prob += pulp.LpAffineExpression([(y[i][j], 1.0)] + [(s, -1.0) for s in segs]) == 0, f"link_{i}_{j}"
             obj_terms.extend((s, float(n[i] * slopes[k][i, j])) for k, s in enumerate(segs) if slopes[k][i, j])
             if not value_only:
@@ -211,7 +218,7 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None) -
     e = {}
     for k in np.flatnonzero(rt.expandable & np.isfinite(rt.capacity)):
         ub = None if not np.isfinite(rt.expansion_max[k]) else float(rt.expansion_max[k])
-        e[k] = pulp.LpVariable(f"e_{k}", 0, ub)
+        e[k] = prob.add_variable(f"e_{k}", 0, ub)
         if not value_only:
             obj_terms.append((e[k], -float(rt.expansion_cost[k])))
     prob += _expr(obj_terms, constant)
@@ -228,16 +235,18 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None) -
             continue
         key = f"capacity[{name}]"
         prob += _expr(terms) <= float(rt.capacity[k]), f"cap_{k}"
-        rows[key] = (prob.constraints[f"cap_{k}"], float(rt.capacity[k]), unit_name(rt.kinds[k], name))
-    benefit_terms = [(y[i][j], float(n[i] * c[i, j])) for i in range(T) for j in np.flatnonzero(rt.benefit) if n[i] * c[i, j]]
+        rows[key] = (prob.get_constraint_by_name(f"cap_{k}"), float(rt.capacity[k]), unit_name(rt.kinds[k], name))
+    benefit_terms = [
+        (y[i][j], float(n[i] * c[i, j])) for i in range(T) for j in np.flatnonzero(rt.benefit) if n[i] * c[i, j]
+    ]
     if np.isfinite(rt.budget) and benefit_terms:
         prob += _expr(benefit_terms) <= float(rt.budget), "budget"
-        rows["budget[benefits]"] = (prob.constraints["budget"], float(rt.budget), "CNY of benefit budget")
+        rows["budget[benefits]"] = (prob.get_constraint_by_name("budget"), float(rt.budget), "CNY of benefit budget")
     if spec.spend_cap is not None:
         spend = [(y[i][j], float(n[i] * c[i, j])) for i in range(T) for j in range(D) if n[i] * c[i, j]]
         spend += [(e[k], float(rt.expansion_cost[k])) for k in e]
         prob += _expr(spend) <= float(spec.spend_cap), "spend"
-        rows["spend[matched]"] = (prob.constraints["spend"], float(spec.spend_cap), "CNY of matched spend")
+        rows["spend[matched]"] = (prob.get_constraint_by_name("spend"), float(spec.spend_cap), "CNY of matched spend")
     if not spec.uniform:
         for a, b, j in nesting_pairs(scenario):
             prob += pulp.LpAffineExpression([(y[b][j], 1.0), (y[a][j], -1.0)]) >= 0, f"nest_{a}_{b}_{j}"
@@ -261,7 +270,9 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None) -
         used = limit - slack
         is_binding = abs(slack) <= 1e-6 * max(1.0, abs(limit))
         value = abs(con.pi or 0.0) if is_binding else 0.0
-        shadows.append(ShadowPrice(constraint=key, unit=unit, value_cny=value, binding=is_binding, used=used, limit=limit))
+        shadows.append(
+            ShadowPrice(constraint=key, unit=unit, value_cny=value, binding=is_binding, used=used, limit=limit)
+        )
         if is_binding:
             binding.append(key)
     binding += _binding_bounds(scenario, levels, lo, hi, spec)
@@ -296,7 +307,9 @@ def _binding_bounds(scenario: Scenario, levels: np.ndarray, lo: np.ndarray, hi: 
     if caps.any():
         out.append(f"lead cap ({int(caps.sum())} tier×dimension levels at r + {spec.lead:g}Δ)")
     if not spec.uniform:
-        tight = sum(1 for a, b, j in nesting_pairs(scenario) if abs(levels[b, j] - levels[a, j]) <= tol and levels[a, j] > tol)
+        tight = sum(
+            1 for a, b, j in nesting_pairs(scenario) if abs(levels[b, j] - levels[a, j]) <= tol and levels[a, j] > tol
+        )
         if tight:
             out.append(f"nesting ({tight} tier pairs × dimensions equal to the tier below)")
     return out

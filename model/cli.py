@@ -24,11 +24,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
+# wide enough for the plan tables when output goes to a file or a pipe
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario file (TOML); 'baseline' is the scenario shipped with halfstep.", show_default=True)
+    str,
+    typer.Argument(help="Scenario file (TOML); 'baseline' is the scenario shipped with halfstep.", show_default=True),
 ]
 
 
@@ -40,7 +42,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """halfstep — plan and simulate key-account service allocation."""
 
@@ -59,8 +63,18 @@ def validate(scenario: ScenarioArg = "baseline") -> None:
 @app.command()
 def plan(
     scenario: ScenarioArg = "baseline",
-    policy: Annotated[str | None, typer.Option("--policy", "-p", help="uniform, standard, halfstep, fullstep, unconstrained or lead (default: the scenario's allocator.policy).")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for plan.csv and plan.json (default: a new folder under runs/).")] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            "-p",
+            help="uniform, standard, halfstep, fullstep, unconstrained or lead (default: the scenario's allocator.policy).",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for plan.csv and plan.json (default: a new folder under runs/)."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
 ) -> None:
     """Make an allocation plan: levels per tier and dimension, value, cost and shadow prices."""
@@ -84,7 +98,9 @@ def plan(
 
 @app.command()
 def schema(
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print the scenario reference as Markdown tables.")] = True,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the scenario reference as Markdown tables.")
+    ] = True,
 ) -> None:
     """Print the scenario file reference: every key, its type, default and unit."""
     from .schemadoc import scenario_reference

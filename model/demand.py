@@ -13,6 +13,7 @@ the realized trips (:func:`draw_trips`).
 from __future__ import annotations
 
 import numpy as np
+
 from .scenario import Scenario
 
 __all__ = ["base_load_multipliers", "day_multipliers", "expected_requests", "expected_trips", "reference_share"]
@@ -38,7 +39,10 @@ def expected_requests(scenario: Scenario) -> np.ndarray:
     """Expected trips requested per tier over the horizon (before the airline choice)."""
     season_days = day_multipliers(scenario).sum()
     return np.array(
-        [t.accounts * t.travellers_per_account * t.trips_per_traveller_per_year / 365.0 * season_days for t in scenario.tiers]
+        [
+            t.accounts * t.travellers_per_account * t.trips_per_traveller_per_year / 365.0 * season_days
+            for t in scenario.tiers
+        ]
     )
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
-from statistics import NormalDist
 
 from .demand import base_load_multipliers, expected_trips
 from .scenario import Scenario, SeatHoldResource
 
-__all__ = ["hold_limit_per_flight", "protection_levels", "sellout_probability", "seats_held_per_trip"]
+__all__ = ["hold_limit_per_flight", "protection_levels", "seats_held_per_trip", "sellout_probability"]
 
 
 def protection_levels(values: Sequence[float], means: Sequence[float], stds: Sequence[float]) -> np.ndarray:
@@ -124,4 +124,4 @@ def hold_limit_per_flight(scenario: Scenario, resource: SeatHoldResource) -> int
     values = [*fares[keep].tolist(), base_fare]
     means = [*mean[keep].tolist(), base_mean]
     stds = [*np.sqrt(mean[keep]).tolist(), scenario.flights.base_demand_cv * base_mean]
-    return int(math.ceil(protection_levels(values, means, stds)[-1]))
+    return math.ceil(protection_levels(values, means, stds)[-1])

@@ -218,22 +218,41 @@ def consistency_problems(s: Scenario) -> list[Problem]:
     tiers, dims = s.tier_names, s.dimension_names
     resources_ = [r.name for r in s.resources]
 
-    for table, names in (("tiers", tiers), ("dimensions", dims), ("resources", resources_), ("seasons", [x.name for x in s.seasons])):
+    for table, names in (
+        ("tiers", tiers),
+        ("dimensions", dims),
+        ("resources", resources_),
+        ("seasons", [x.name for x in s.seasons]),
+    ):
         seen: set[str] = set()
         for i, n in enumerate(names):
             if n in seen:
-                out.append(Problem(f"{table}[{i}].name", f"duplicate name: every entry of {table} needs its own name", n))
+                out.append(
+                    Problem(f"{table}[{i}].name", f"duplicate name: every entry of {table} needs its own name", n)
+                )
             seen.add(n)
 
     for d in s.dimensions:
         if d.resource not in resources_:
-            out.append(Problem(f"dimensions.{_quote(d.name)}.resource", f"names no resource; defined: {_listing(resources_)}", d.resource))
+            out.append(_undefined(f"dimensions.{_quote(d.name)}.resource", "resource", d.resource, list(resources_)))
             continue
         kind = s.resource(d.resource).kind
         if d.hold == "multi" and kind != "seat_holds":
-            out.append(Problem(f"dimensions.{_quote(d.name)}.hold", "'multi' is only for dimensions drawing on a seat_holds resource", d.hold))
+            out.append(
+                Problem(
+                    f"dimensions.{_quote(d.name)}.hold",
+                    "'multi' is only for dimensions drawing on a seat_holds resource",
+                    d.hold,
+                )
+            )
         if d.duration_factor != 1.0 and kind != "escort":
-            out.append(Problem(f"dimensions.{_quote(d.name)}.duration_factor", "only escort dimensions have a duration", d.duration_factor))
+            out.append(
+                Problem(
+                    f"dimensions.{_quote(d.name)}.duration_factor",
+                    "only escort dimensions have a duration",
+                    d.duration_factor,
+                )
+            )
 
     n_flights = len(s.flights.departure_hours)
     for t in s.tiers:
@@ -246,7 +265,13 @@ def consistency_problems(s: Scenario) -> list[Problem]:
         for table in ("expectation", "value_weight_cny"):
             missing = [d for d in dims if d not in getattr(t, table)]
             if missing:
-                out.append(Problem(f"{base}.{table}", f"missing dimensions {_listing(missing)}: give a value for every dimension", has_value=False))
+                out.append(
+                    Problem(
+                        f"{base}.{table}",
+                        f"missing dimensions {_listing(missing)}: give a value for every dimension",
+                        has_value=False,
+                    )
+                )
         for key in t.nesting_exempt:
             if key not in dims:
                 out.append(_undefined(f"{base}.nesting_exempt", "dimension", key, dims))
@@ -260,14 +285,24 @@ def consistency_problems(s: Scenario) -> list[Problem]:
             if abs(total - 1.0) > 1e-6:
                 out.append(Problem(f"{base}.cabin_mix", "shares must sum to 1", round(total, 6)))
         if t.departure_uncertainty_flights > n_flights:
-            out.append(Problem(f"{base}.departure_uncertainty_flights", f"must be ≤ the {n_flights} daily flights", t.departure_uncertainty_flights))
+            out.append(
+                Problem(
+                    f"{base}.departure_uncertainty_flights",
+                    f"must be ≤ the {n_flights} daily flights",
+                    t.departure_uncertainty_flights,
+                )
+            )
 
     for season in s.seasons:
         base = f"seasons.{_quote(season.name)}"
         if season.end_day < season.start_day:
             out.append(Problem(f"{base}.end_day", f"must be ≥ start_day ({season.start_day})", season.end_day))
         if season.start_day >= s.time.horizon_days:
-            out.append(Problem(f"{base}.start_day", f"must be inside the horizon (< {s.time.horizon_days} days)", season.start_day))
+            out.append(
+                Problem(
+                    f"{base}.start_day", f"must be inside the horizon (< {s.time.horizon_days} days)", season.start_day
+                )
+            )
 
     f = s.flights
     if f.weights is not None and len(f.weights) != n_flights:
@@ -275,11 +310,17 @@ def consistency_problems(s: Scenario) -> list[Problem]:
     elif f.weights is not None and sum(f.weights) <= 0:
         out.append(Problem("flights.weights", "at least one weight must be > 0", f.weights))
     if f.arrival_lead_minutes[0] > f.arrival_lead_minutes[1]:
-        out.append(Problem("flights.arrival_lead_minutes", "must be [min, max] with min ≤ max", list(f.arrival_lead_minutes)))
+        out.append(
+            Problem("flights.arrival_lead_minutes", "must be [min, max] with min ≤ max", list(f.arrival_lead_minutes))
+        )
 
     lo = s.loyalty
     if lo.break_threshold > lo.recovery_threshold:
-        out.append(Problem("loyalty.break_threshold", f"must be ≤ recovery_threshold ({lo.recovery_threshold})", lo.break_threshold))
+        out.append(
+            Problem(
+                "loyalty.break_threshold", f"must be ≤ recovery_threshold ({lo.recovery_threshold})", lo.break_threshold
+            )
+        )
     if s.time.start_date is not None:
         import datetime as _dt
 

@@ -67,7 +67,12 @@ class Plan:
 
     @property
     def pv_per_trip(self) -> np.ndarray:
-        return np.divide(self.perceived_value, self.expected_trips, out=np.zeros_like(self.perceived_value), where=self.expected_trips > 0)
+        return np.divide(
+            self.perceived_value,
+            self.expected_trips,
+            out=np.zeros_like(self.perceived_value),
+            where=self.expected_trips > 0,
+        )
 
     @property
     def cost_per_trip(self) -> np.ndarray:
@@ -137,7 +142,9 @@ class Plan:
             },
             "resources": {
                 r: {"used": u, "capacity": c, "expansion": e}
-                for r, u, c, e in zip(self.resources, arr(self.resource_use), arr(self.capacity), arr(self.expansions), strict=True)
+                for r, u, c, e in zip(
+                    self.resources, arr(self.resource_use), arr(self.capacity), arr(self.expansions), strict=True
+                )
             },
             "shadow_prices": [asdict(s) | {"sentence": s.sentence(self.objective)} for s in self.shadow_prices],
             "binding": list(self.binding),

@@ -50,9 +50,15 @@ def make_plan(scenario: Scenario, policy: str, *, n: np.ndarray | None = None) -
         raise ScenarioError("policy", [Problem("policy", f"must be one of {allowed}{hint}", policy)])
     if policy == "standard":
         levels = standard_levels(scenario)
-        plan = plan_from_levels(scenario, levels, policy="standard", n=n, shadow_prices=(), binding=(), objective="net value")
-        over = [r for r, u, c in zip(plan.resources, plan.resource_use, plan.capacity, strict=True) if u > c * (1 + 1e-9)]
-        notes = tuple(f"the service table needs more {r} than its capacity; the simulation will show failures" for r in over)
+        plan = plan_from_levels(
+            scenario, levels, policy="standard", n=n, shadow_prices=(), binding=(), objective="net value"
+        )
+        over = [
+            r for r, u, c in zip(plan.resources, plan.resource_use, plan.capacity, strict=True) if u > c * (1 + 1e-9)
+        ]
+        notes = tuple(
+            f"the service table needs more {r} than its capacity; the simulation will show failures" for r in over
+        )
         from dataclasses import replace
 
         return replace(plan, notes=notes)

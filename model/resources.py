@@ -98,7 +98,9 @@ def resource_tables(scenario: Scenario) -> ResourceTables:
         names=names,
         kinds=tuple(r.kind for r in scenario.resources),
         capacity=capacity,
-        expansion_cost=np.array([np.nan if r.expansion_cost_cny is None else r.expansion_cost_cny for r in scenario.resources]),
+        expansion_cost=np.array(
+            [np.nan if r.expansion_cost_cny is None else r.expansion_cost_cny for r in scenario.resources]
+        ),
         expansion_max=np.array([np.inf if r.expansion_max is None else r.expansion_max for r in scenario.resources]),
         dim_resource=np.array([names.index(d.resource) for d in scenario.dimensions]),
         use=use,

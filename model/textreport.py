@@ -34,14 +34,18 @@ def scenario_summary(s: Scenario) -> str:
         lines.append(f"resource   {name} ({rt.kinds[k]}): {cap}")
     budget = "unlimited" if not np.isfinite(rt.budget) else f"{rt.budget:,.0f} CNY"
     lines.append(f"budget     benefits {budget}")
-    lines.append(f"allocator  {s.allocator.policy} with {s.allocator.solver}; simulation {s.simulation.replications} replications, seed {s.simulation.seed}")
+    lines.append(
+        f"allocator  {s.allocator.policy} with {s.allocator.solver}; simulation {s.simulation.replications} replications, seed {s.simulation.seed}"
+    )
     return "\n".join(lines)
 
 
 def print_plan(console: Console, p: Plan) -> None:
     """Levels, per-tier value and cost, resource use and shadow prices in plain words."""
     lead = "" if p.lead is None else f", lead {p.lead:g} step"
-    console.print(f"[bold]{p.scenario}[/bold] — policy [bold]{p.policy}[/bold]{lead} ({p.solver}: {p.status}, {p.build_seconds + p.solve_seconds:.2f} s)")
+    console.print(
+        f"[bold]{p.scenario}[/bold] — policy [bold]{p.policy}[/bold]{lead} ({p.solver}: {p.status}, {p.build_seconds + p.solve_seconds:.2f} s)"
+    )
 
     levels = Table(title="Levels (share of trips served)", title_justify="left")
     levels.add_column("dimension")
