@@ -18,7 +18,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
-	$(BIN)/halfstep plan
+	$(BIN)/halfstep run --workers 2
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check model tests

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from .demand import expected_requests as demand_expected_requests
 from .demand import expected_trips as demand_expected_trips
 from .errors import InfeasibleError, SolverError
 from .plan import Plan, ShadowPrice
@@ -85,6 +86,7 @@ def plan_from_levels(
     *,
     policy: str,
     n: np.ndarray | None = None,
+    m: np.ndarray | None = None,
     vt: ValueTables | None = None,
     rt: ResourceTables | None = None,
     expansions: np.ndarray | None = None,
@@ -93,7 +95,8 @@ def plan_from_levels(
     """Price a set of levels: expected PV, cost, over-service and resource use per tier."""
     vt = vt or value_tables(scenario)
     rt = rt or resource_tables(scenario)
-    n = demand_expected_trips(scenario) if n is None else n
+    n = demand_expected_trips(scenario) if n is None else np.asarray(n, dtype=float)
+    m = demand_expected_requests(scenario) if m is None else np.asarray(m, dtype=float)
     levels = np.clip(np.asarray(levels, dtype=float), 0.0, 1.0)
     served_cost = n[:, None] * rt.unit_cost * levels
     kinds = np.array(rt.kinds)[rt.dim_resource]
@@ -108,8 +111,9 @@ def plan_from_levels(
         tiers=tuple(scenario.tier_names),
         dimensions=tuple(scenario.dimension_names),
         levels=levels,
-        expected_trips=np.asarray(n, dtype=float),
-        perceived_value=n * perceived_value(levels, vt),
+        expected_trips=n,
+        expected_requests=m,
+        perceived_value=m * perceived_value(levels, vt),
         cost=served_cost.sum(axis=1),
         over_service_cost=(served_cost * over_service_share(levels, vt)).sum(axis=1),
         cost_by_kind=cost_by_kind,
@@ -183,11 +187,16 @@ def _solver(scenario: Scenario) -> pulp.LpSolver:
     return cbc
 
 
-def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None) -> Plan:
-    """Solve the allocator LP for one policy; ``n`` overrides the expected trips per tier."""
+def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m: np.ndarray | None = None) -> Plan:
+    """Solve the allocator LP for one policy.
+
+    ``n`` overrides the expected trips flown with us per tier (they use resources and cost
+    money), ``m`` the expected trips requested (every one of them perceives the offer).
+    """
     t0 = time.perf_counter()
     vt, rt = value_tables(scenario), resource_tables(scenario)
     n = demand_expected_trips(scenario) if n is None else np.asarray(n, dtype=float)
+    m = demand_expected_requests(scenario) if m is None else np.asarray(m, dtype=float)
     lo, hi = _bounds(scenario, spec, vt)
     _check_feasible(scenario, spec, n, rt, lo)
     T, D = lo.shape
@@ -210,10 +219,10 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None) -
         for j in range(D):
             segs = [prob.add_variable(f"s{k}_{i}_{j}", 0, float(widths[k][i, j])) for k in range(4)]
             prob += pulp.LpAffineExpression([(y[i][j], 1.0)] + [(s, -1.0) for s in segs]) == 0, f"link_{i}_{j}"
-            obj_terms.extend((s, float(n[i] * slopes[k][i, j])) for k, s in enumerate(segs) if slopes[k][i, j])
+            obj_terms.extend((s, float(m[i] * slopes[k][i, j])) for k, s in enumerate(segs) if slopes[k][i, j])
             if not value_only:
                 obj_terms.append((y[i][j], -float(n[i] * c[i, j])))
-            constant -= n[i] * lam * w[i, j] * r[i, j]
+            constant -= m[i] * lam * w[i, j] * r[i, j]
 
     e = {}
     for k in np.flatnonzero(rt.expandable & np.isfinite(rt.capacity)):
@@ -281,6 +290,7 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None) -
         levels,
         policy=spec.policy,
         n=n,
+        m=m,
         vt=vt,
         rt=rt,
         expansions=expansions,

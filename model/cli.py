@@ -97,6 +97,75 @@ def plan(
 
 
 @app.command()
+def run(
+    scenario: ScenarioArg = "baseline",
+    policies: Annotated[
+        str | None,
+        typer.Option(
+            "--policies", help="Comma-separated policies (default: uniform,standard,halfstep,fullstep,hindsight)."
+        ),
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", help="Replications per policy (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed (default: the scenario's).")] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Worker processes (results do not depend on it).")
+    ] = 1,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Run folder (default: a new folder under runs/).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Simulate policies over replications; print KPIs with 95% CIs and write the run folder."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .loading import load_scenario
+    from .rundir import write_run
+    from .runfolder import check_target, default_folder
+    from .runner import DEFAULT_POLICIES, run_policies
+    from .runtable import print_run
+
+    s = load_scenario(scenario)
+    folder = out_dir or default_folder("run", Path(scenario).stem)
+    check_target(folder, force)
+    names = DEFAULT_POLICIES if policies is None else tuple(p.strip() for p in policies.split(",") if p.strip())
+    reps = s.simulation.replications if replications is None else replications
+    root_seed = s.simulation.seed if seed is None else seed
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replications"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("run", total=reps)
+        result = run_policies(
+            s,
+            names,
+            replications=reps,
+            seed=root_seed,
+            workers=workers,
+            on_progress=lambda done, total: bar.update(task, completed=done),
+        )
+    summary = write_run(result, folder, force=force, command=["halfstep", *sys.argv[1:]])
+    print_run(out, result, summary)
+    out.print(f"\nwrote {folder}/ (report.md, summary.json, outcomes.csv, figures/)", markup=False)
+    if result.failed():
+        raise typer.Exit(1)
+
+
+@app.command()
 def schema(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the scenario reference as Markdown tables.")

@@ -45,7 +45,8 @@ class Plan:
     tiers: tuple[str, ...]
     dimensions: tuple[str, ...]
     levels: np.ndarray  # (T, D) share of trips served, in [0, 1]
-    expected_trips: np.ndarray  # (T,) n[t]
+    expected_trips: np.ndarray  # (T,) n[t]: trips flown with us (they use resources and cost money)
+    expected_requests: np.ndarray  # (T,) m[t]: trips requested (each perceives the offer)
     perceived_value: np.ndarray  # (T,) CNY over the horizon
     cost: np.ndarray  # (T,) CNY over the horizon (service cost, without expansions)
     over_service_cost: np.ndarray  # (T,) CNY spent on levels above r + hΔ
@@ -69,9 +70,9 @@ class Plan:
     def pv_per_trip(self) -> np.ndarray:
         return np.divide(
             self.perceived_value,
-            self.expected_trips,
+            self.expected_requests,
             out=np.zeros_like(self.perceived_value),
-            where=self.expected_trips > 0,
+            where=self.expected_requests > 0,
         )
 
     @property
@@ -123,6 +124,7 @@ class Plan:
                 t: {
                     "levels": {d: float(self.levels[i, j]) for j, d in enumerate(self.dimensions)},
                     "expected_trips": float(self.expected_trips[i]),
+                    "expected_requests": float(self.expected_requests[i]),
                     "perceived_value": float(self.perceived_value[i]),
                     "cost": float(self.cost[i]),
                     "net_value": float(self.net_value[i]),

@@ -15,10 +15,12 @@ Only ``hindsight`` needs a simulation; every other plan comes from the scenario 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .allocator import LPSpec, allocate, effective_floors, nesting_pairs, plan_from_levels
-from .errors import ScenarioError
+from .errors import Problem, ScenarioError
 from .plan import Plan
 from .scenario import PLAN_POLICIES, POLICIES, Scenario
 
@@ -40,18 +42,16 @@ def standard_levels(scenario: Scenario) -> np.ndarray:
     return levels
 
 
-def make_plan(scenario: Scenario, policy: str, *, n: np.ndarray | None = None) -> Plan:
+def make_plan(scenario: Scenario, policy: str, *, n: np.ndarray | None = None, m: np.ndarray | None = None) -> Plan:
     """The plan of a policy that needs no simulation (every policy but ``hindsight``)."""
     if policy not in PLAN_POLICIES:
         allowed = ", ".join(PLAN_POLICIES)
-        from .errors import Problem
-
         hint = " (hindsight needs a simulation: use `halfstep run`)" if policy == "hindsight" else ""
         raise ScenarioError("policy", [Problem("policy", f"must be one of {allowed}{hint}", policy)])
     if policy == "standard":
         levels = standard_levels(scenario)
         plan = plan_from_levels(
-            scenario, levels, policy="standard", n=n, shadow_prices=(), binding=(), objective="net value"
+            scenario, levels, policy="standard", n=n, m=m, shadow_prices=(), binding=(), objective="net value"
         )
         over = [
             r for r, u, c in zip(plan.resources, plan.resource_use, plan.capacity, strict=True) if u > c * (1 + 1e-9)
@@ -59,15 +59,15 @@ def make_plan(scenario: Scenario, policy: str, *, n: np.ndarray | None = None) -
         notes = tuple(
             f"the service table needs more {r} than its capacity; the simulation will show failures" for r in over
         )
-        from dataclasses import replace
-
         return replace(plan, notes=notes)
     if policy == "uniform":
-        reference = allocate(scenario, LPSpec("halfstep", lead=LEADS["halfstep"]), n=n)
+        reference = allocate(scenario, LPSpec("halfstep", lead=LEADS["halfstep"]), n=n, m=m)
         spend = reference.total_cost
-        return allocate(scenario, LPSpec("uniform", uniform=True, spend_cap=spend, maximize="perceived value"), n=n)
+        return allocate(
+            scenario, LPSpec("uniform", uniform=True, spend_cap=spend, maximize="perceived value"), n=n, m=m
+        )
     lead = scenario.allocator.lead if policy == "lead" else LEADS[policy]
-    return allocate(scenario, LPSpec(policy, lead=lead), n=n)
+    return allocate(scenario, LPSpec(policy, lead=lead), n=n, m=m)
 
 
 assert set(POLICIES) == {*PLAN_POLICIES, "hindsight"}

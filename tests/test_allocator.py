@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model.allocator import LPSpec, allocate, effective_floors, nesting_pairs
-from model.demand import expected_trips
+from model.demand import expected_requests, expected_trips
 from model.errors import InfeasibleError
 from model.loading import load_scenario
 from model.policies import make_plan
@@ -33,12 +33,17 @@ def ample(lounge_cost: float, weights=((100, 100), (150, 150)), wage: float = 80
     return d
 
 
+def cost_per_request(s) -> np.ndarray:
+    """Unit cost per trip requested: PV counts on every request, cost only on trips flown."""
+    return resource_tables(s).unit_cost * (expected_trips(s) / expected_requests(s))[:, None]
+
+
 def test_half_step_rule_when_weak_value_is_below_cost():
-    # w > unit cost > ρ·w for every tier and dimension (escort cost = 30 or 45 min at 80 CNY/h)
-    s = build(ample(lounge_cost=50))
-    vt, rt = value_tables(s), resource_tables(s)
+    # w > cost per request > ρ·w for every tier and dimension (escorts: 30 or 45 min at 90 CNY/h)
+    s = build(ample(lounge_cost=70, wage=90))
+    vt, c = value_tables(s), cost_per_request(s)
     rho = s.value.weak_value
-    assert np.all(vt.weight > rt.unit_cost) and np.all(rt.unit_cost > rho * vt.weight)
+    assert np.all(vt.weight > c) and np.all(c > rho * vt.weight)
     target = vt.reference + s.value.satiation * vt.step
     for policy in ("halfstep", "unconstrained", "fullstep"):
         p = make_plan(s, policy)
@@ -46,7 +51,7 @@ def test_half_step_rule_when_weak_value_is_below_cost():
 
 
 def test_full_step_pays_only_when_weak_value_exceeds_cost():
-    s = build(ample(lounge_cost=20))  # ρ·w = 30 and 45 > 20 for the lounge
+    s = build(ample(lounge_cost=20))  # ρ·w = 30 and 45 > 20 · share for the lounge
     vt = value_tables(s)
     half = make_plan(s, "halfstep").levels[:, 0]
     full = make_plan(s, "unconstrained").levels[:, 0]
@@ -57,10 +62,10 @@ def test_full_step_pays_only_when_weak_value_exceeds_cost():
 
 
 def test_nothing_below_reference_is_cut_when_loss_aversion_covers_cost():
-    # λ·w > c > w: serve exactly the reference, no lead
-    s = build(ample(lounge_cost=120, weights=((100, 100), (110, 110)), wage=250))
-    vt, rt = value_tables(s), resource_tables(s)
-    assert np.all(s.value.loss_aversion * vt.weight > rt.unit_cost) and np.all(rt.unit_cost > vt.weight)
+    # λ·w > cost per request > w: serve exactly the reference, no lead
+    s = build(ample(lounge_cost=160, weights=((100, 100), (110, 110)), wage=300))
+    vt, c = value_tables(s), cost_per_request(s)
+    assert np.all(s.value.loss_aversion * vt.weight > c) and np.all(c > vt.weight)
     assert np.allclose(make_plan(s, "unconstrained").levels, vt.reference, atol=TOL)
 
 
@@ -117,7 +122,7 @@ def test_expansion_is_bought_when_worth_its_cost():
 def _brute_force_objective(s, grid: np.ndarray) -> float:
     """Best net value over every combination of grid levels that satisfies all constraints."""
     vt, rt = value_tables(s), resource_tables(s)
-    n = expected_trips(s)
+    n, m = expected_trips(s), expected_requests(s)
     T, D = vt.reference.shape
     floors = effective_floors(s)
     cap = np.minimum(1, np.maximum(vt.reference + 0.5 * vt.step, floors))
@@ -132,7 +137,7 @@ def _brute_force_objective(s, grid: np.ndarray) -> float:
     cost = n[None, :, None] * rt.unit_cost[None] * y
     ok &= cost[:, :, rt.benefit].sum(axis=(1, 2)) <= rt.budget + 1e-9
     pv = np.array([perceived_value(yy, vt) for yy in y[ok]])
-    value = (pv * n).sum(axis=1) - cost[ok].sum(axis=(1, 2))
+    value = (pv * m).sum(axis=1) - cost[ok].sum(axis=(1, 2))
     return float(value.max())
 
 
@@ -155,8 +160,8 @@ def test_lp_matches_brute_force_grid(w, c, daily, exp_low):
     assert lp >= brute - 1e-6  # no grid point beats the LP
     # and the LP is no better than the grid allows: the objective is Lipschitz in each level
     vt, rt = value_tables(s), resource_tables(s)
-    n = expected_trips(s)
-    lipschitz = float((n[:, None] * (s.value.loss_aversion * vt.weight + rt.unit_cost)).sum())
+    n, m = expected_trips(s), expected_requests(s)
+    lipschitz = float((m[:, None] * s.value.loss_aversion * vt.weight + n[:, None] * rt.unit_cost).sum())
     assert lp - brute <= lipschitz * 0.05 + 1e-6
     if daily is None:  # breakpoints lie on the grid: the optimum is a grid point
         assert lp == pytest.approx(brute, abs=1e-6)

@@ -1,0 +1,143 @@
+"""The run's Markdown report: headline, KPIs with intervals, paired differences, tiers, methods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .runner import RunResult
+from .summary import base_policy
+
+__all__ = ["HEADLINE_KPIS", "fmt_ci", "fmt_pm", "headline", "report_markdown"]
+
+#: KPIs in the terminal table and the report's first table.
+HEADLINE_KPIS = (
+    "net_value",
+    "perceived_value_per_trip",
+    "cost_total",
+    "over_service_cost",
+    "profit",
+    "share_of_wallet",
+    "key_account_revenue_share",
+    "failures_escort",
+    "churned_accounts",
+)
+
+
+def _num(x: float | None, kpi: str) -> str:
+    if x is None:
+        return "—"
+    if "share" in kpi or kpi in ("escort_utilization", "escort_wait_probability"):
+        return f"{x:.1%}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:,.2f}"
+
+
+def fmt_ci(stat: dict[str, Any], kpi: str) -> str:
+    """'mean [lo, hi]' of a summary entry."""
+    lo, hi = stat["ci95"]
+    if stat["mean"] is None:
+        return "—"
+    if lo is None:
+        return _num(stat["mean"], kpi)
+    return f"{_num(stat['mean'], kpi)} [{_num(lo, kpi)}, {_num(hi, kpi)}]"
+
+
+def fmt_pm(stat: dict[str, Any], kpi: str) -> str:
+    """'mean ± half-width' of a summary entry (compact, for the terminal)."""
+    lo, hi = stat["ci95"]
+    if stat["mean"] is None:
+        return "—"
+    if lo is None:
+        return _num(stat["mean"], kpi)
+    return f"{_num(stat['mean'], kpi)} ± {_num((hi - lo) / 2, kpi)}"
+
+
+def headline(result: RunResult, summary: dict[str, Any]) -> str:
+    """One sentence: which simulated policy wins on net value, by how much, how sure."""
+    sims = [
+        p
+        for p in result.policies
+        if p != "hindsight" and summary["policies"][p]["kpis"]["net_value"]["mean"] is not None
+    ]
+    if not sims:
+        return "No simulated policy finished; see the failures below."
+    best = max(sims, key=lambda p: summary["policies"][p]["kpis"]["net_value"]["mean"])
+    text = f"**{best}** has the highest mean net value ({fmt_ci(summary['policies'][best]['kpis']['net_value'], 'net_value')} CNY)."
+    base = base_policy(result)
+    if best == base and len(sims) > 1:
+        others = [p for p in sims if p != base]
+        runner_up = max(others, key=lambda p: summary["policies"][p]["kpis"]["net_value"]["mean"])
+        d = summary["paired"][f"{base}-{runner_up}"]["net_value"]
+        sure = d["ci95"][0] is not None and d["ci95"][0] > 0
+        text += f" It beats {runner_up} by {fmt_ci(d, 'net_value')} CNY (paired 95% CI{'' if sure else '; the interval includes 0, so the difference is not established'})."
+    elif best != base and base in sims:
+        d = summary["paired"][f"{base}-{best}"]["net_value"]
+        text += f" {base} − {best}: {fmt_ci(d, 'net_value')} CNY (paired 95% CI)."
+    return text
+
+
+def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[str]) -> str:
+    s = result.scenario
+    pols = result.policies
+    lines = [f"# {s.scenario.name} — halfstep run", "", headline(result, summary), ""]
+    failed = result.failed()
+    if failed:
+        lines += [
+            f"**{len(failed)} policy × replication runs failed** and are left out of the means; see `outcomes.csv`.",
+            "",
+        ]
+    lines += [
+        "## KPIs per policy (mean [95% CI])",
+        "",
+        "| KPI | " + " | ".join(pols) + " |",
+        "|---" * (len(pols) + 1) + "|",
+    ]
+    for k in HEADLINE_KPIS + (
+        "cost_seat_holds",
+        "cost_escort",
+        "cost_benefits",
+        "failures_seat_hold",
+        "failures_benefit",
+        "trips_flown",
+        "revenue",
+        "escort_utilization",
+        "escort_wait_mean_minutes",
+    ):
+        lines.append(f"| {k} | " + " | ".join(fmt_ci(summary["policies"][p]["kpis"][k], k) for p in pols) + " |")
+    if summary["paired"]:
+        lines += ["", "## Paired differences (common random numbers)", ""]
+        pairs = list(summary["paired"])
+        lines += ["| KPI | " + " | ".join(pairs) + " |", "|---" * (len(pairs) + 1) + "|"]
+        for k in HEADLINE_KPIS:
+            lines.append(f"| {k} | " + " | ".join(fmt_ci(summary["paired"][q][k], k) for q in pairs) + " |")
+    lines += ["", "## Per tier: PV per trip requested and cost (CNY)", ""]
+    lines += [
+        "| tier | " + " | ".join(f"{p} PV/trip | {p} cost" for p in pols) + " |",
+        "|---" * (2 * len(pols) + 1) + "|",
+    ]
+    for t in s.tier_names:
+        cells = []
+        for p in pols:
+            bt = summary["policies"][p]["by_tier"][t]
+            cells += [fmt_ci(bt["perceived_value_per_trip"], "pv"), fmt_ci(bt["cost_total"], "cost")]
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    base = base_policy(result)
+    if base in result.plans and result.plans[base].shadow_prices:
+        lines += ["", f"## What one more unit is worth ({base} plan's shadow prices)", ""]
+        lines += [f"- {sp.constraint}: {sp.sentence()}" for sp in result.plans[base].shadow_prices]
+    lines += ["", "## Figures", ""] + [f"![{f}](figures/{f})" for f in figures]
+    lines += [
+        "",
+        "## Methods",
+        "",
+        f"{result.replications} replications per policy, seed {result.seed}. Every replication draws its trips, "
+        "base demand, choices, entitlements and escort durations from its own streams of one "
+        "`numpy.random.SeedSequence`; all policies meet the same draws (common random numbers), so "
+        "differences between policies are estimated replication by replication (paired Student-t intervals). "
+        "Intervals per policy are Student-t 95% intervals over replications. `hindsight` is the LP's value "
+        "with each replication's realized demand and no lead cap — a frictionless bound, not a simulation. "
+        "Perceived value is counted on every trip requested (flown with us or not); costs on trips flown.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""Running policies over replications — the pipeline's middle: plans → simulation → outcomes.
+
+One task is one replication of every policy: its trips and base demand are drawn once
+from the replication's streams and every policy meets the same ones (common random
+numbers). Tasks run in this process or in a pool of worker processes; a task's result
+depends only on the scenario, the plans, the seed and the replication number, so the
+outcomes are identical whatever the number of workers. A replication that raises is
+recorded with its error and reported, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from .errors import Problem, ScenarioError
+from .hindsight import hindsight_outcome
+from .outcome import KPIS, TIER_KPIS, Outcome
+from .plan import Plan
+from .policies import make_plan
+from .randomness import streams
+from .scenario import POLICIES, Scenario
+from .simulation import draw_base_demand, simulate
+from .trips import draw_trips
+
+__all__ = ["DEFAULT_POLICIES", "RunResult", "check_policies", "replicate", "run_policies"]
+
+#: What `halfstep run` compares when no --policies are given.
+DEFAULT_POLICIES = ("uniform", "standard", "halfstep", "fullstep", "hindsight")
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced: the plans, one outcome per policy × replication, timings."""
+
+    scenario: Scenario
+    policies: tuple[str, ...]
+    replications: int
+    seed: int
+    plans: dict[str, Plan]
+    outcomes: list[Outcome]
+    timings: dict[str, float] = field(default_factory=dict)
+    workers: int = 1
+
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+    def of(self, policy: str) -> list[Outcome]:
+        """The successful outcomes of one policy, in replication order."""
+        return [o for o in self.outcomes if o.policy == policy and o.error is None]
+
+    def values(self, policy: str, kpi: str) -> list[float]:
+        """One KPI of a policy by replication; NaN where the replication failed (keeps pairs aligned)."""
+        by_rep = {o.replication: o.kpis[kpi] for o in self.outcomes if o.policy == policy and o.error is None}
+        return [by_rep.get(r, float("nan")) for r in range(self.replications)]
+
+    def tier_values(self, policy: str, tier: str, kpi: str) -> list[float]:
+        by_rep = {o.replication: o.by_tier[tier][kpi] for o in self.outcomes if o.policy == policy and o.error is None}
+        return [by_rep.get(r, float("nan")) for r in range(self.replications)]
+
+
+def check_policies(policies: Sequence[str]) -> tuple[str, ...]:
+    """Validate a list of policy names (as given on the command line)."""
+    out: list[str] = []
+    for p in policies:
+        if p not in POLICIES:
+            raise ScenarioError(
+                "--policies", [Problem("--policies", f"names no policy; policies are {', '.join(POLICIES)}", p)]
+            )
+        if p in out:
+            raise ScenarioError("--policies", [Problem("--policies", "is given twice", p)])
+        out.append(p)
+    if not out:
+        raise ScenarioError("--policies", [Problem("--policies", "is empty; name at least one policy", "")])
+    return tuple(out)
+
+
+def _failed(policy: str, replication: int) -> Outcome:
+    nan = float("nan")
+    return Outcome(
+        policy=policy,
+        replication=replication,
+        kpis=dict.fromkeys(KPIS, nan),
+        by_tier={},
+        error=traceback.format_exc(),
+    )
+
+
+def replicate(
+    scenario: Scenario, plans: dict[str, Plan], policies: Sequence[str], seed: int, replication: int
+) -> list[Outcome]:
+    """One replication of every policy, on the same trips (common random numbers)."""
+    try:
+        rngs = streams(seed, replication)
+        trips = draw_trips(scenario, rngs)
+        base = draw_base_demand(scenario, rngs["base"])
+    except Exception:
+        return [_failed(p, replication) for p in policies]
+    out = []
+    for policy in policies:
+        try:
+            o = (
+                hindsight_outcome(scenario, trips)
+                if policy == "hindsight"
+                else simulate(scenario, plans[policy], trips, base)
+            )
+            o.policy, o.replication = policy, replication
+        except Exception:
+            o = _failed(policy, replication)
+        out.append(o)
+    return out
+
+
+def _empty_tiers(scenario: Scenario) -> dict[str, dict[str, float]]:
+    return {t: dict.fromkeys(TIER_KPIS, float("nan")) for t in scenario.tier_names}
+
+
+def run_policies(
+    scenario: Scenario,
+    policies: Sequence[str],
+    *,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Plan every policy, then simulate ``replications`` replications of each."""
+    policies = check_policies(policies)
+    if replications < 1:
+        raise ScenarioError("--replications", [Problem("--replications", "must be ≥ 1", replications)])
+    if workers < 1:
+        raise ScenarioError("--workers", [Problem("--workers", "must be ≥ 1", workers)])
+    t0 = time.perf_counter()
+    plans = {p: make_plan(scenario, p) for p in policies if p != "hindsight"}
+    t1 = time.perf_counter()
+    results: dict[int, list[Outcome]] = {}
+    done = 0
+    if workers == 1 or replications == 1:
+        for r in range(replications):
+            results[r] = replicate(scenario, plans, policies, seed, r)
+            done += 1
+            if on_progress:
+                on_progress(done, replications)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, replications), mp_context=ctx) as pool:
+            futures = {pool.submit(replicate, scenario, plans, policies, seed, r): r for r in range(replications)}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                done += 1
+                if on_progress:
+                    on_progress(done, replications)
+    t2 = time.perf_counter()
+    outcomes = [o for r in range(replications) for o in results[r]]
+    for o in outcomes:
+        if not o.by_tier:
+            o.by_tier = _empty_tiers(scenario)
+    # order: policy by policy, replications in order
+    outcomes.sort(key=lambda o: (policies.index(o.policy), o.replication))
+    return RunResult(
+        scenario=scenario,
+        policies=policies,
+        replications=replications,
+        seed=seed,
+        plans=plans,
+        outcomes=outcomes,
+        timings={"plan_seconds": t1 - t0, "simulate_seconds": t2 - t1},
+        workers=workers,
+    )
