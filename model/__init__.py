@@ -6,14 +6,14 @@ them. The package follows DESIGN.md's pipeline, one module per concept::
     scenario → (value, demand, resources, holds) → allocator/policies → plan
              → simulation → outcomes → summary → report
 
-The public API mirrors the command line: :func:`load_scenario`, :func:`plan`.
+The public API mirrors the command line: :func:`load_scenario`, :func:`plan`, :func:`run`.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import load_scenario, plan
+from .api import load_scenario, plan, run
 from .errors import HalfstepError, InfeasibleError, ScenarioError, SolverError
 from .plan import Plan
 from .scenario import Scenario
@@ -28,4 +28,5 @@ __all__ = [
     "__version__",
     "load_scenario",
     "plan",
+    "run",
 ]

@@ -35,7 +35,7 @@ def roster_with_expansion(
     """
     roster = np.asarray(staff_on_duty, dtype=np.int64).copy()
     load = np.asarray(arrivals_by_hour, dtype=float)
-    for _ in range(int(round(extra_staff_hours_per_day))):
+    for _ in range(round(extra_staff_hours_per_day)):
         h = int(np.argmax(load / (roster + 1.0)))
         roster[h] += 1
     return roster

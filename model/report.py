@@ -93,7 +93,8 @@ def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[st
         "| KPI | " + " | ".join(pols) + " |",
         "|---" * (len(pols) + 1) + "|",
     ]
-    for k in HEADLINE_KPIS + (
+    for k in (
+        *HEADLINE_KPIS,
         "cost_seat_holds",
         "cost_escort",
         "cost_benefits",

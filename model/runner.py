@@ -46,6 +46,12 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     workers: int = 1
 
+    def summary(self) -> dict:
+        """Means with 95% CIs per policy and tier, and the paired differences (see :mod:`model.summary`)."""
+        from .summary import summarize
+
+        return summarize(self)
+
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.error is not None]
 

@@ -203,7 +203,7 @@ class EscortResource(_ResourceBase):
     )
     wage_cny_per_hour: NonNeg = Field(description="Paid cost of one escort staff-hour, CNY.")
     patience_minutes: Positive | None = Field(
-        30.0, description="An escort not started within this many minutes has failed; absent = no limit."
+        None, description="An escort not started within this many minutes has failed; absent = no limit."
     )
     service_cv: NonNeg = Field(
         1.0, description="Coefficient of variation of escort durations (1 = exponential, 0 = fixed)."
