@@ -19,6 +19,7 @@ message names each constraint that fails and by how much.
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 
@@ -177,11 +178,21 @@ def _expr(terms: list[tuple[pulp.LpVariable, float]], constant: float = 0.0) -> 
     return pulp.LpAffineExpression([(v, a) for v, a in acc.items() if a], constant=constant)
 
 
+def _cbc_path() -> str | None:
+    """The CBC binary of pulp[cbc] (the cbcbox package), else whatever ``cbc`` is on PATH."""
+    try:
+        import cbcbox
+
+        return str(cbcbox.cbc_bin_path())
+    except (ImportError, AttributeError, OSError):
+        return shutil.which("cbc")
+
+
 def _solver(scenario: Scenario) -> pulp.LpSolver:
     a = scenario.allocator
     if a.solver == "highs":
         return pulp.HiGHS(msg=False, timeLimit=a.time_limit_seconds)
-    cbc = pulp.COIN_CMD(msg=False, timeLimit=a.time_limit_seconds)
+    cbc = pulp.COIN_CMD(msg=False, timeLimit=a.time_limit_seconds, path=_cbc_path())
     if not cbc.available():
         raise SolverError("allocator.solver = 'cbc' needs the CBC binary: pip install 'pulp[cbc]', or use 'highs'")
     return cbc
