@@ -34,6 +34,15 @@ ScenarioArg = Annotated[
 ]
 
 
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="What-if KEY=VALUE on the scenario (repeatable), e.g. budget.benefits_cny=200000 or resources.escort_staff.staff_on_duty=+20%.",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"halfstep {__version__}")
@@ -76,6 +85,7 @@ def plan(
         typer.Option("--out", "-o", help="Folder for plan.csv and plan.json (default: a new folder under runs/)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    set_: SetOption = None,
 ) -> None:
     """Make an allocation plan: levels per tier and dimension, value, cost and shadow prices."""
     from .api import plan as make
@@ -83,7 +93,7 @@ def plan(
     from .runfolder import default_folder, staged_folder, write_atomic
     from .textreport import print_plan
 
-    s = load_scenario(scenario)
+    s = load_scenario(scenario, set_ or ())
     folder = out_dir or default_folder("plan", Path(scenario).stem)
     from .runfolder import check_target
 
@@ -116,6 +126,7 @@ def run(
         Path | None, typer.Option("--out", "-o", help="Run folder (default: a new folder under runs/).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    set_: SetOption = None,
 ) -> None:
     """Simulate policies over replications; print KPIs with 95% CIs and write the run folder."""
     from rich.progress import (
@@ -133,7 +144,7 @@ def run(
     from .runner import DEFAULT_POLICIES, run_policies
     from .runtable import print_run
 
-    s = load_scenario(scenario)
+    s = load_scenario(scenario, set_ or ())
     folder = out_dir or default_folder("run", Path(scenario).stem)
     check_target(folder, force)
     names = DEFAULT_POLICIES if policies is None else tuple(p.strip() for p in policies.split(",") if p.strip())
@@ -158,7 +169,9 @@ def run(
             workers=workers,
             on_progress=lambda done, total: bar.update(task, completed=done),
         )
-    summary = write_run(result, folder, force=force, command=["halfstep", *sys.argv[1:]])
+    summary = write_run(
+        result, folder, force=force, command=["halfstep", *sys.argv[1:]], extra={"overrides": list(set_ or [])}
+    )
     print_run(out, result, summary)
     out.print(f"\nwrote {folder}/ (report.md, summary.json, outcomes.csv, figures/)", markup=False)
     if result.failed():

@@ -48,12 +48,24 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(str(p), [Problem("", f"is not valid TOML: {e}", has_value=False)]) from None
 
 
-def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Load and validate a scenario file; ``None`` or ``"baseline"`` is the shipped baseline."""
+def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
+    """Load and validate a scenario file; ``None`` or ``"baseline"`` is the shipped baseline.
+
+    ``overrides`` are ``KEY=VALUE`` what-ifs (see :mod:`model.overrides`), applied before validation.
+    """
     if path is None or str(path) == BASELINE:
         path = baseline_path()
     data = read_toml(path)
-    return scenario_from_dict(data, source=str(path))
+    source = str(path)
+    if overrides:
+        from .overrides import apply_overrides
+
+        try:
+            data = apply_overrides(data, overrides)
+        except ScenarioError as e:
+            raise ScenarioError(source, e.problems) from None
+        source += " with --set " + " ".join(overrides)
+    return scenario_from_dict(data, source=source)
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:

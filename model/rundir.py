@@ -66,7 +66,12 @@ def manifest(result: RunResult, command: list[str] | None, extra: dict[str, Any]
 
 
 def write_run(
-    result: RunResult, folder: str | Path, *, force: bool = False, command: list[str] | None = None
+    result: RunResult,
+    folder: str | Path,
+    *,
+    force: bool = False,
+    command: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the whole run folder atomically; returns the summary."""
     summary = summarize(result)
@@ -83,6 +88,6 @@ def write_run(
             write_atomic(stage / "figures" / name, png)
         write_atomic(stage / "report.md", report_markdown(result, summary, list(figures)))
         write_atomic(
-            stage / "manifest.json", json.dumps(manifest(result, command), indent=2, ensure_ascii=False) + "\n"
+            stage / "manifest.json", json.dumps(manifest(result, command, extra), indent=2, ensure_ascii=False) + "\n"
         )
     return summary
