@@ -67,8 +67,6 @@ class EscortPool:
         self.waits: list[float] = []
         self.waited: list[bool] = []
         self.arrived_at: list[float] = []
-        self.failures = 0
-        self.requests = 0
 
     def _off_duty_blocks(self, unit: int) -> list[tuple[float, float]]:
         """Contiguous spans (minutes) of the horizon in which staff slot ``unit`` is off duty."""
@@ -93,7 +91,6 @@ class EscortPool:
 
     def escort(self, rank: int, minutes: float, done: Callable[[bool], None]) -> Generator[simpy.Event, object, None]:
         """One escort request: wait (by priority, within patience), serve, then call ``done(success)``."""
-        self.requests += 1
         arrived = self.env.now
         self.arrived_at.append(arrived)
         req = self.pool.request(priority=-rank)
@@ -104,7 +101,6 @@ class EscortPool:
             yield req | timeout
         if not req.triggered:
             req.cancel()
-            self.failures += 1
             self.waits.append(self.env.now - arrived)
             self.waited.append(True)
             done(False)
@@ -135,9 +131,6 @@ class EscortPool:
     def utilization(self) -> float:
         staffed = self.staffed_minutes_by_hour().sum()
         return float(self.busy_minutes_by_hour().sum() / staffed) if staffed > 0 else float("nan")
-
-    def busy_hours(self) -> float:
-        return float(sum(e - s for s, e in self.busy) / 60.0)
 
     def wait_by_hour(self) -> np.ndarray:
         """Mean wait (minutes) of requests arriving in each hour of the day; NaN where none arrived."""

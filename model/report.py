@@ -7,7 +7,7 @@ from typing import Any
 from .runner import RunResult
 from .summary import base_policy
 
-__all__ = ["HEADLINE_KPIS", "fmt_ci", "fmt_pm", "headline", "report_markdown"]
+__all__ = ["HEADLINE_KPIS", "fmt_ci", "headline", "report_markdown"]
 
 #: KPIs in the terminal table and the report's first table.
 HEADLINE_KPIS = (
@@ -33,24 +33,16 @@ def _num(x: float | None, kpi: str) -> str:
     return f"{x:,.2f}"
 
 
-def fmt_ci(stat: dict[str, Any], kpi: str) -> str:
-    """'mean [lo, hi]' of a summary entry."""
+def fmt_ci(stat: dict[str, Any], kpi: str, *, compact: bool = False) -> str:
+    """'mean [lo, hi]' of a summary entry, or 'mean ± half-width' when ``compact`` (the terminal)."""
     lo, hi = stat["ci95"]
     if stat["mean"] is None:
         return "—"
     if lo is None:
         return _num(stat["mean"], kpi)
+    if compact:
+        return f"{_num(stat['mean'], kpi)} ± {_num((hi - lo) / 2, kpi)}"
     return f"{_num(stat['mean'], kpi)} [{_num(lo, kpi)}, {_num(hi, kpi)}]"
-
-
-def fmt_pm(stat: dict[str, Any], kpi: str) -> str:
-    """'mean ± half-width' of a summary entry (compact, for the terminal)."""
-    lo, hi = stat["ci95"]
-    if stat["mean"] is None:
-        return "—"
-    if lo is None:
-        return _num(stat["mean"], kpi)
-    return f"{_num(stat['mean'], kpi)} ± {_num((hi - lo) / 2, kpi)}"
 
 
 def headline(result: RunResult, summary: dict[str, Any]) -> str:

@@ -85,13 +85,14 @@ def check_policies(policies: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _failed(policy: str, replication: int) -> Outcome:
+def _failed(scenario: Scenario, policy: str, replication: int) -> Outcome:
+    """The record of a replication that raised: NaN KPIs and the traceback."""
     nan = float("nan")
     return Outcome(
         policy=policy,
         replication=replication,
         kpis=dict.fromkeys(KPIS, nan),
-        by_tier={},
+        by_tier={t: dict.fromkeys(TIER_KPIS, nan) for t in scenario.tier_names},
         error=traceback.format_exc(),
     )
 
@@ -105,7 +106,7 @@ def replicate(
         trips = draw_trips(scenario, rngs)
         base = draw_base_demand(scenario, rngs["base"])
     except Exception:
-        return [_failed(p, replication) for p in policies]
+        return [_failed(scenario, p, replication) for p in policies]
     out = []
     for policy in policies:
         try:
@@ -116,13 +117,9 @@ def replicate(
             )
             o.policy, o.replication = policy, replication
         except Exception:
-            o = _failed(policy, replication)
+            o = _failed(scenario, policy, replication)
         out.append(o)
     return out
-
-
-def _empty_tiers(scenario: Scenario) -> dict[str, dict[str, float]]:
-    return {t: dict.fromkeys(TIER_KPIS, float("nan")) for t in scenario.tier_names}
 
 
 def run_policies(
@@ -162,9 +159,6 @@ def run_policies(
                     on_progress(done, replications)
     t2 = time.perf_counter()
     outcomes = [o for r in range(replications) for o in results[r]]
-    for o in outcomes:
-        if not o.by_tier:
-            o.by_tier = _empty_tiers(scenario)
     # order: policy by policy, replications in order
     outcomes.sort(key=lambda o: (policies.index(o.policy), o.replication))
     return RunResult(

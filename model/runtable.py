@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .report import HEADLINE_KPIS, fmt_pm, headline
+from .report import HEADLINE_KPIS, fmt_ci, headline
 from .runner import RunResult
 
 __all__ = ["print_run"]
@@ -22,7 +22,7 @@ def print_run(console: Console, result: RunResult, summary: dict[str, Any]) -> N
     for p in pols:
         t.add_column(p, justify="right")
     for k in HEADLINE_KPIS:
-        t.add_row(k, *(fmt_pm(summary["policies"][p]["kpis"][k], k) for p in pols))
+        t.add_row(k, *(fmt_ci(summary["policies"][p]["kpis"][k], k, compact=True) for p in pols))
     console.print(t)
     if summary["paired"]:
         pairs = list(summary["paired"])
@@ -31,7 +31,7 @@ def print_run(console: Console, result: RunResult, summary: dict[str, Any]) -> N
         for q in pairs:
             d.add_column(q, justify="right")
         for k in HEADLINE_KPIS:
-            d.add_row(k, *(fmt_pm(summary["paired"][q][k], k) for q in pairs))
+            d.add_row(k, *(fmt_ci(summary["paired"][q][k], k, compact=True) for q in pairs))
         console.print(d)
     console.print(headline(result, summary).replace("**", ""), markup=False)
     failed = result.failed()

@@ -122,9 +122,8 @@ class _Replication:
 
     def _arrivals(self):
         tr, acc, tally = self.trips, self.accounts, self.tally
-        start = 0.0
         for i in range(len(tr)):
-            at = max(float(tr.arrival[i]), start)
+            at = float(tr.arrival[i])  # the first trips may arrive before time 0: served at once
             if at > self.env.now:
                 yield self.env.timeout(at - self.env.now)
             t, a = int(tr.tier[i]), int(tr.account[i])
