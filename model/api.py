@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .loading import load_scenario as _load
 from .plan import Plan
@@ -10,7 +12,10 @@ from .policies import make_plan
 from .runner import DEFAULT_POLICIES, RunResult, run_policies
 from .scenario import Scenario
 
-__all__ = ["load_scenario", "plan", "run"]
+if TYPE_CHECKING:
+    from .compare import Comparison
+
+__all__ = ["compare", "load_scenario", "plan", "run", "whatif"]
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -45,3 +50,29 @@ def run(
         seed=s.simulation.seed if seed is None else seed,
         workers=workers,
     )
+
+
+def whatif(
+    run_folder: str | Path,
+    overrides: list[str] | tuple[str, ...],
+    workers: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Rerun a run folder's scenario with ``--set``-style overrides, same seed, replications and policies.
+
+    The result meets the same random draws as the original run, so a comparison with it is paired.
+    """
+    from .compare import load_run
+
+    ref = load_run(run_folder)
+    s = _load(Path(run_folder) / "scenario.toml", overrides)
+    return run_policies(
+        s, ref.policies, replications=ref.replications, seed=ref.seed, workers=workers, on_progress=on_progress
+    )
+
+
+def compare(*run_folders: str | Path) -> Comparison:
+    """Differences of every run folder against the first (paired when seed and replications match)."""
+    from .compare import compare_runs, load_run
+
+    return compare_runs([load_run(f) for f in run_folders])

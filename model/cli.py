@@ -6,7 +6,10 @@ without a traceback and exit with status 2.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +17,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import HalfstepError
+from .errors import HalfstepError, RunFolderError
 
 app = typer.Typer(
     name="halfstep",
@@ -41,6 +44,32 @@ SetOption = Annotated[
         help="What-if KEY=VALUE on the scenario (repeatable), e.g. budget.benefits_cny=200000 or resources.escort_staff.staff_on_duty=+20%.",
     ),
 ]
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (replications done, elapsed, ETA); yields the runner's callback."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replications"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("run", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
 
 
 def _version(value: bool) -> None:
@@ -129,15 +158,6 @@ def run(
     set_: SetOption = None,
 ) -> None:
     """Simulate policies over replications; print KPIs with 95% CIs and write the run folder."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from .loading import load_scenario
     from .rundir import write_run
     from .runfolder import check_target, default_folder
@@ -150,25 +170,8 @@ def run(
     names = DEFAULT_POLICIES if policies is None else tuple(p.strip() for p in policies.split(",") if p.strip())
     reps = s.simulation.replications if replications is None else replications
     root_seed = s.simulation.seed if seed is None else seed
-    with Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replications"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("run", total=reps)
-        result = run_policies(
-            s,
-            names,
-            replications=reps,
-            seed=root_seed,
-            workers=workers,
-            on_progress=lambda done, total: bar.update(task, completed=done),
-        )
+    with _progress(reps) as tick:
+        result = run_policies(s, names, replications=reps, seed=root_seed, workers=workers, on_progress=tick)
     summary = write_run(
         result, folder, force=force, command=["halfstep", *sys.argv[1:]], extra={"overrides": list(set_ or [])}
     )
@@ -176,6 +179,57 @@ def run(
     out.print(f"\nwrote {folder}/ (report.md, summary.json, outcomes.csv, figures/)", markup=False)
     if result.failed():
         raise typer.Exit(1)
+
+
+@app.command()
+def compare(
+    runs: Annotated[
+        list[Path], typer.Argument(help="Run folders written by 'halfstep run'; the first is the reference.")
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for the comparison (default: a new folder under runs/)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    set_: SetOption = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes for the --set what-if run.")] = 1,
+) -> None:
+    """Compare run folders: KPI differences with 95% CIs (paired when seed and replications match) and plan differences.
+
+    With --set, the first run's scenario is rerun with the overrides (same seed, replications
+    and policies, so the comparison is paired) and compared with it; the what-if run folder
+    is kept inside the comparison folder.
+    """
+    from .api import whatif
+    from .compare import compare_runs, comparison_csv, load_run, plan_differences_csv
+    from .compareview import comparison_figure, comparison_html, print_comparison
+    from .rundir import write_run
+    from .runfolder import check_target, default_folder, staged_folder, write_atomic
+
+    folder = out_dir or default_folder("compare", runs[0].name)
+    check_target(folder, force)
+    records = [load_run(r) for r in runs]
+    if len(records) < 2 and not set_:
+        raise RunFolderError("compare needs at least two run folders, or one and --set KEY=VALUE for a what-if")
+    result = None
+    if set_:
+        with _progress(records[0].replications) as tick:
+            result = whatif(runs[0], list(set_), workers=workers, on_progress=tick)
+    with staged_folder(folder, force=force) as stage:
+        if result is not None:
+            write_run(
+                result,
+                stage / "whatif",
+                command=["halfstep", *sys.argv[1:]],
+                extra={"overrides": list(set_ or []), "whatif_of": str(runs[0])},
+            )
+            records.append(load_run(stage / "whatif", label="what-if"))
+        c = compare_runs(records)
+        print_comparison(out, c)
+        write_atomic(stage / "comparison.csv", comparison_csv(c))
+        write_atomic(stage / "plan_differences.csv", plan_differences_csv(c))
+        write_atomic(stage / "comparison.html", comparison_html(c, comparison_figure(c)))
+    out.print(f"\nwrote {folder}/ (comparison.html, comparison.csv, plan_differences.csv)", markup=False)
 
 
 @app.command()
@@ -192,6 +246,7 @@ def schema(
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``halfstep`` console script and ``python -m model``."""
+    warnings.formatwarning = lambda message, *_args, **_kw: f"warning: {message}\n"
     try:
         app(args=argv, prog_name="halfstep", standalone_mode=True)
     except HalfstepError as e:

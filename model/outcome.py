@@ -49,6 +49,7 @@ KPIS = (
     "escort_wait_mean_minutes",
     "escort_wait_probability",
     "held_seats",
+    "held_seats_used",
     "displaced_seats",
 )
 
@@ -85,6 +86,7 @@ class Outcome:
     escort_staffed_by_hour: np.ndarray = field(default_factory=lambda: np.zeros(24))
     escort_wait_by_hour: np.ndarray = field(default_factory=lambda: np.full(24, np.nan))
     stages: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    over_service_by_dimension: np.ndarray = field(default_factory=lambda: np.zeros(0))
     error: str | None = None
 
 
@@ -117,7 +119,8 @@ class Tally:
     ) -> Outcome:
         vt, rt = tables
         share = np.divide(self.delivered, self.applicable, out=np.zeros_like(self.delivered), where=self.applicable > 0)
-        over = (self.flown[:, None] * rt.unit_cost * np.maximum(share - vt.satiation_level, 0.0)).sum(axis=1)
+        over_td = self.flown[:, None] * rt.unit_cost * np.maximum(share - vt.satiation_level, 0.0)
+        over = over_td.sum(axis=1)
         cost_tier = self.cost_seat_holds + self.cost_escort + self.cost_benefits
         margin = scenario.economics.contribution_margin
         expansion = {kind: 0.0 for kind in ("seat_holds", "escort", "benefit")}
@@ -155,6 +158,7 @@ class Tally:
             "escort_wait_mean_minutes": pool.wait_mean() if pool is not None else float("nan"),
             "escort_wait_probability": pool.wait_probability() if pool is not None else float("nan"),
             "held_seats": float(held_seats),
+            "held_seats_used": float(held_used),
             "displaced_seats": float(displaced_seats),
         }
         by_tier = {}
@@ -173,7 +177,14 @@ class Tally:
                 "failures_escort": float(self.failures_escort[i]),
                 "failures_benefit": float(self.failures_benefit[i]),
             }
-        out = Outcome(policy=plan.policy, replication=-1, kpis=kpis, by_tier=by_tier, stages=self.stages.copy())
+        out = Outcome(
+            policy=plan.policy,
+            replication=-1,
+            kpis=kpis,
+            by_tier=by_tier,
+            stages=self.stages.copy(),
+            over_service_by_dimension=over_td.sum(axis=0),
+        )
         if pool is not None:
             out.escort_busy_by_hour = pool.busy_minutes_by_hour()
             out.escort_staffed_by_hour = pool.staffed_minutes_by_hour()

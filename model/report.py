@@ -7,7 +7,7 @@ from typing import Any
 from .runner import RunResult
 from .summary import base_policy
 
-__all__ = ["HEADLINE_KPIS", "fmt_ci", "headline", "report_markdown"]
+__all__ = ["HEADLINE_KPIS", "REPORT_KPIS", "fmt_ci", "headline", "methods_text", "report_markdown"]
 
 #: KPIs in the terminal table and the report's first table.
 HEADLINE_KPIS = (
@@ -20,6 +20,23 @@ HEADLINE_KPIS = (
     "key_account_revenue_share",
     "failures_escort",
     "churned_accounts",
+)
+
+
+#: KPIs in the reports' full table.
+REPORT_KPIS = (
+    *HEADLINE_KPIS,
+    "cost_seat_holds",
+    "cost_escort",
+    "cost_benefits",
+    "failures_seat_hold",
+    "failures_benefit",
+    "trips_flown",
+    "revenue",
+    "escort_utilization",
+    "escort_wait_mean_minutes",
+    "held_seats_used",
+    "displaced_seats",
 )
 
 
@@ -65,8 +82,26 @@ def headline(result: RunResult, summary: dict[str, Any]) -> str:
         text += f" It beats {runner_up} by {fmt_ci(d, 'net_value')} CNY (paired 95% CI{'' if sure else '; the interval includes 0, so the difference is not established'})."
     elif best != base and base in sims:
         d = summary["paired"][f"{base}-{best}"]["net_value"]
-        text += f" {base} − {best}: {fmt_ci(d, 'net_value')} CNY (paired 95% CI)."
+        lo, hi = d["ci95"]
+        unsure = lo is None or lo <= 0 <= hi
+        text += (
+            f" {base} − {best}: {fmt_ci(d, 'net_value')} CNY (paired 95% CI"
+            f"{'; the interval includes 0, so the difference is not established' if unsure else ''})."
+        )
     return text
+
+
+def methods_text(result: RunResult) -> str:
+    """How the numbers were made: replications, seed, common random numbers, intervals."""
+    return (
+        f"{result.replications} replications per policy, seed {result.seed}. Every replication draws its trips, "
+        "base demand, choices, entitlements and escort durations from its own streams of one "
+        "`numpy.random.SeedSequence`; all policies meet the same draws (common random numbers), so "
+        "differences between policies are estimated replication by replication (paired Student-t intervals). "
+        "Intervals per policy are Student-t 95% intervals over replications. `hindsight` is the LP's value "
+        "with each replication's realized demand and no lead cap — a frictionless bound, not a simulation. "
+        "Perceived value is counted on every trip requested (flown with us or not); costs on trips flown."
+    )
 
 
 def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[str]) -> str:
@@ -85,18 +120,7 @@ def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[st
         "| KPI | " + " | ".join(pols) + " |",
         "|---" * (len(pols) + 1) + "|",
     ]
-    for k in (
-        *HEADLINE_KPIS,
-        "cost_seat_holds",
-        "cost_escort",
-        "cost_benefits",
-        "failures_seat_hold",
-        "failures_benefit",
-        "trips_flown",
-        "revenue",
-        "escort_utilization",
-        "escort_wait_mean_minutes",
-    ):
+    for k in REPORT_KPIS:
         lines.append(f"| {k} | " + " | ".join(fmt_ci(summary["policies"][p]["kpis"][k], k) for p in pols) + " |")
     if summary["paired"]:
         lines += ["", "## Paired differences (common random numbers)", ""]
@@ -120,17 +144,5 @@ def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[st
         lines += ["", f"## What one more unit is worth ({base} plan's shadow prices)", ""]
         lines += [f"- {sp.constraint}: {sp.sentence()}" for sp in result.plans[base].shadow_prices]
     lines += ["", "## Figures", ""] + [f"![{f}](figures/{f})" for f in figures]
-    lines += [
-        "",
-        "## Methods",
-        "",
-        f"{result.replications} replications per policy, seed {result.seed}. Every replication draws its trips, "
-        "base demand, choices, entitlements and escort durations from its own streams of one "
-        "`numpy.random.SeedSequence`; all policies meet the same draws (common random numbers), so "
-        "differences between policies are estimated replication by replication (paired Student-t intervals). "
-        "Intervals per policy are Student-t 95% intervals over replications. `hindsight` is the LP's value "
-        "with each replication's realized demand and no lead cap — a frictionless bound, not a simulation. "
-        "Perceived value is counted on every trip requested (flown with us or not); costs on trips flown.",
-        "",
-    ]
+    lines += ["", "## Methods", "", methods_text(result), ""]
     return "\n".join(lines)

@@ -6,7 +6,8 @@
     outcomes.csv          one row per policy × replication
     outcomes_by_tier.csv  one row per policy × replication × tier
     summary.json          means and 95% CIs; paired differences
-    report.md             the report
+    report.md             the report (Markdown, figures linked)
+    report.html           the report as one self-contained page (figures embedded)
     figures/*.png         the figures
 
 All files go to a staging folder that is renamed into place when complete.
@@ -25,6 +26,7 @@ import tomli_w
 
 from . import __version__
 from .figures import render_figures
+from .htmlreport import report_html
 from .report import report_markdown
 from .runfolder import staged_folder, write_atomic
 from .runner import RunResult
@@ -87,6 +89,8 @@ def write_run(
         for name, png in figures.items():
             write_atomic(stage / "figures" / name, png)
         write_atomic(stage / "report.md", report_markdown(result, summary, list(figures)))
+        overrides = list((extra or {}).get("overrides", []))
+        write_atomic(stage / "report.html", report_html(result, summary, figures, overrides))
         write_atomic(
             stage / "manifest.json", json.dumps(manifest(result, command, extra), indent=2, ensure_ascii=False) + "\n"
         )

@@ -23,6 +23,12 @@ from .errors import RunFolderError
 __all__ = ["default_folder", "staged_folder", "write_atomic"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def default_folder(kind: str, scenario_stem: str, root: str | Path = "runs") -> Path:
     """A new folder name like ``runs/run-baseline-20261123-101500`` (never an existing one)."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -50,6 +56,7 @@ def staged_folder(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     check_target(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes it private; a run folder is as open as any new folder
     try:
         yield stage
     except BaseException:
@@ -70,6 +77,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private; the file is as open as any new file
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()

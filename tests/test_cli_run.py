@@ -23,9 +23,17 @@ def test_run_writes_the_folder_and_reruns_identically(tmp_path: Path) -> None:
     r = halfstep("run", str(scen), "--replications", "3", "--seed", "4", "--out", str(a))
     assert r.returncode == 0, r.stderr
     assert "halfstep-uniform" in r.stdout and "±" in r.stdout
-    for f in ("scenario.toml", "manifest.json", "outcomes.csv", "outcomes_by_tier.csv", "summary.json", "report.md"):
+    for f in (
+        "scenario.toml",
+        "manifest.json",
+        "outcomes.csv",
+        "outcomes_by_tier.csv",
+        "summary.json",
+        "report.md",
+        "report.html",
+    ):
         assert (a / f).is_file(), f
-    for f in ("net_value.png", "tiers.png", "escort.png", "stages.png"):
+    for f in ("plans.png", "kpis.png", "tiers.png", "over_service.png", "escort.png", "holds.png", "stages.png"):
         assert (a / "figures" / f).stat().st_size > 1000
     for p in ("uniform", "standard", "halfstep", "fullstep"):
         assert (a / "plans" / f"{p}.csv").is_file()
