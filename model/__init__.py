@@ -6,14 +6,15 @@ them. The package follows DESIGN.md's pipeline, one module per concept::
     scenario → (value, demand, resources, holds) → allocator/policies → plan
              → simulation → outcomes → summary → report
 
-The public API mirrors the command line: :func:`load_scenario`, :func:`plan`, :func:`run`.
+The public API mirrors the command line: :func:`load_scenario`, :func:`plan`, :func:`run`,
+:func:`whatif`, :func:`compare`.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import load_scenario, plan, run
+from .api import compare, load_scenario, plan, run, whatif
 from .errors import HalfstepError, InfeasibleError, ScenarioError, SolverError
 from .plan import Plan
 from .scenario import Scenario
@@ -26,7 +27,9 @@ __all__ = [
     "ScenarioError",
     "SolverError",
     "__version__",
+    "compare",
     "load_scenario",
     "plan",
     "run",
+    "whatif",
 ]
