@@ -176,7 +176,7 @@ def run(
         result, folder, force=force, command=["halfstep", *sys.argv[1:]], extra={"overrides": list(set_ or [])}
     )
     print_run(out, result, summary)
-    out.print(f"\nwrote {folder}/ (report.md, summary.json, outcomes.csv, figures/)", markup=False)
+    out.print(f"\nwrote {folder}/ (report.html, report.md, summary.json, outcomes.csv, figures/)", markup=False)
     if result.failed():
         raise typer.Exit(1)
 
