@@ -354,7 +354,11 @@ def _row_problems(row: list[str], header: list[str], width: int, line: int) -> l
                 "is empty; once the column is present every row with travellers needs it",
                 "empty",
             )
-        elif single is not None and (single > travellers or trips < single + 2 * (travellers - single)):
+        elif single is not None and (
+            single > travellers
+            or trips < single + 2 * (travellers - single)
+            or (single == travellers and trips != single)
+        ):
             bad(
                 "single_trip_travellers",
                 f"is impossible with {travellers:g} travellers and {trips:g} trips (each other traveller flew at least twice)",

@@ -91,7 +91,7 @@ class Importance(Strict):
 class Mega(Strict):
     accounts: list[str] = Field(default_factory=list, description="Account ids that are always mega accounts.")
     spend_share_at_least: Level | None = Field(
-        0.02,
+        None,
         description="An account with at least this share of the book's spend is a mega account; absent = only listed ones.",
     )
     max_segments: Count = Field(6, description="At most this many mega segments (the largest by spend).")

@@ -105,7 +105,7 @@ def synth_book(n: int, seed: int = 0, spec: BookSpec = BOOK) -> AccountTable:
     sigma = spec.rate_spread
     mu = np.where(gov, spec.trips_per_year[1], spec.trips_per_year[0]) * acc.lognormal(-(sigma**2) / 2, sigma, size=n)
     mean_mix = np.asarray(spec.cabin_mix)[gov.astype(int)]
-    mix = np.vstack([acc.dirichlet(spec.mix_concentration * m) for m in mean_mix]) if n else np.zeros((0, 5))
+    mix = _dirichlet(acc, mean_mix, spec.mix_concentration)
     ff = acc.beta(
         spec.ff_member_share * spec.ff_concentration, (1 - spec.ff_member_share) * spec.ff_concentration, size=n
     )
@@ -126,9 +126,17 @@ def synth_book(n: int, seed: int = 0, spec: BookSpec = BOOK) -> AccountTable:
 
 
 def synth_tiers(
-    tiers: Sequence[SynthTier], seed: int = 0, months: float = 6.0, route_spread: float = 0.1
+    tiers: Sequence[SynthTier],
+    seed: int = 0,
+    months: float = 6.0,
+    route_spread: float = 0.1,
+    mix_concentration: float = BOOK.mix_concentration,
 ) -> tuple[AccountTable, np.ndarray]:
-    """Accounts drawn from known tier parameters; returns the table and each account's tier index."""
+    """Accounts drawn from known tier parameters; returns the table and each account's tier index.
+
+    An account's cabin mix is Dirichlet around its tier's (mean = the tier's mix), so that
+    accounts differ as real ones do and the book identifies the bucket fares.
+    """
     r = _rngs(seed)
     truth = np.repeat(np.arange(len(tiers)), [t.accounts for t in tiers])
 
@@ -143,7 +151,7 @@ def synth_tiers(
             mu=col("trips_per_traveller_per_year").astype(float),
             shape=col("trip_rate_shape").astype(float),
             months=np.full(n, months),
-            mix=np.asarray(col("cabin_mix"), dtype=float).reshape(n, len(CABIN_BUCKETS)),
+            mix=_dirichlet(r["accounts"], np.asarray(col("cabin_mix"), dtype=float), mix_concentration),
             government=col("sector") == "government",
             ff=np.full(n, BOOK.ff_member_share),
             agreement=["three-party"] * n,
@@ -152,6 +160,12 @@ def synth_tiers(
         ),
         truth,
     )
+
+
+def _dirichlet(rng: np.random.Generator, means: np.ndarray, concentration: float) -> np.ndarray:
+    """One cabin mix per account, Dirichlet with the given means (rows) and concentration."""
+    draws = [rng.dirichlet(concentration * np.maximum(m, 1e-9)) for m in means]
+    return np.vstack(draws) if draws else np.zeros((0, len(CABIN_BUCKETS)))
 
 
 def _table(
