@@ -139,7 +139,7 @@ def build_scenario(
     else:
         data.pop("cabins", None)
     data["scenario"] = {
-        "name": name or f"segmented {Path(seg.table.source).stem}",
+        "name": name or r.scenario.name or f"segmented {Path(seg.table.source).stem}",
         "description": (
             f"Tiers estimated by halfstep segment from {Path(seg.table.source).name} ({len(seg.table)} accounts) "
             f"with the rules '{r.rules.name}'; everything else from '{base.scenario.name}'."
