@@ -80,7 +80,12 @@ COLUMNS: tuple[Column, ...] = (
         "Travellers who flew exactly once in the window; identifies the trip-rate dispersion.",
     ),
     *(
-        Column(f"share_{b}", "share of trips", False, _BUCKET_MEANING[b].capitalize() + "; the five come as a set.")
+        Column(
+            f"share_{b}",
+            "share of trips",
+            False,
+            _BUCKET_MEANING[b][0].upper() + _BUCKET_MEANING[b][1:] + "; the five come as a set.",
+        )
         for b in CABIN_BUCKETS
     ),
     Column("ff_member_share", "share of travellers", False, "Travellers who are frequent-flyer members."),
