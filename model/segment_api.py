@@ -18,7 +18,8 @@ from pathlib import Path
 
 import tomli_w
 
-from .accounts import AccountTable, read_accounts, write_accounts
+from .accounts import AccountTable, write_accounts
+from .accounts_read import read_accounts
 from .errors import RunFolderError
 from .runfolder import write_atomic
 from .segment import Segmentation, assign

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.accounts import AccountsError, columns_reference, read_accounts, write_accounts
+from model.accounts import columns_reference, write_accounts
+from model.accounts_read import AccountsError, read_accounts
 from model.synth import synth_book
 
 ROOT = Path(__file__).resolve().parents[1]

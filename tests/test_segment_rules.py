@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model.accounts import AccountTable, read_accounts
+from model.accounts import AccountTable
+from model.accounts_read import read_accounts
 from model.errors import ScenarioError
 from model.segment import assign, compare, quantile_position
 from model.segment_rules import Rules, default_rules_path, load_rules, rules_from_dict
