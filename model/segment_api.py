@@ -108,6 +108,9 @@ def segment_file(
 ) -> tuple[SegmentResult, dict[str, Path]]:
     """Read an account table, segment it, write the scenario and the report files."""
     paths = output_paths(out)
+    for p in paths.values():
+        if p.resolve() == Path(accounts).resolve():
+            raise RunFolderError(f"{p} is the account table itself; choose another --out")
     _check_targets(list(paths.values()), force)
     rule_set = load_rules(rules) if rules is not None else None  # a bad rules file fails before a large table is read
     table = read_accounts(accounts, skip_bad_rows=skip_bad_rows)

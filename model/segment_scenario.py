@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .accounts import CABIN_BUCKETS
+from .accounts_read import AccountsError
 from .demand import expected_requests, expected_trips
 from .errors import Problem, ScenarioError
 from .loading import BASELINE, load_scenario, scenario_from_dict
@@ -132,6 +133,9 @@ def build_scenario(
         else:
             tier["fare_cny"] = round(f.fare_cny.value, 2)
         tiers.append(tier)
+    if not tiers:
+        msg = "no account has a trip in the window: there is no demand to build a scenario from"
+        raise AccountsError(seg.table.source, [Problem("", msg, has_value=False)])
     data["tiers"] = tiers
     if mode == "cabin_mix":
         assert fares is not None

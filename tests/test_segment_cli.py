@@ -135,6 +135,22 @@ def test_outputs_are_not_overwritten_without_force(tmp_path: Path) -> None:
     assert accounts.read_text(encoding="utf-8") == HAND_MADE
 
 
+def test_the_account_table_is_never_an_output(tmp_path: Path) -> None:
+    accounts = tmp_path / "book.segments.csv"
+    accounts.write_text(HAND_MADE, encoding="utf-8")
+    r = segment(tmp_path, accounts, "--force")
+    assert r.returncode == 2 and "is the account table itself" in r.stderr
+    assert accounts.read_text(encoding="utf-8") == HAND_MADE
+
+
+def test_a_book_without_trips_has_no_scenario(tmp_path: Path) -> None:
+    accounts = tmp_path / "a.csv"
+    accounts.write_text("account_id,name,travellers,trips,spend_cny,months_observed\nA,a,0,0,0,6\n", encoding="utf-8")
+    r = segment(tmp_path, accounts)
+    assert r.returncode == 2 and "no account has a trip in the window" in r.stderr
+    assert not (tmp_path / "book.toml").exists()
+
+
 def test_a_bad_rules_file_is_named_before_the_table_is_read(tmp_path: Path) -> None:
     rules = tmp_path / "r.toml"
     rules.write_text(

@@ -118,3 +118,10 @@ def test_the_written_scenario_carries_the_estimates_and_validates(result) -> Non
         assert t.accounts * t.travellers_per_account * t.trips_per_traveller_per_year == pytest.approx(
             truth[t.name], rel=0.1
         )
+
+
+def test_the_same_table_gives_the_same_estimates_and_scenario(result) -> None:
+    res, _ = result
+    table, _ = synth_tiers(TIERS, seed=5, route_spread=0.05, mix_concentration=10)
+    again = segment(table, rules_from_dict(RULES))
+    assert again.fits == res.fits and again.scenario_toml() == res.scenario_toml()
