@@ -209,7 +209,7 @@ def synth_accounts(
     out_file: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write (UTF-8).")] = Path("accounts.csv"),
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
 ) -> None:
-    """Write a realistic synthetic account table (SEEDS.md's figures), for demos and tests."""
+    """Write a realistic synthetic account table (the source documents' figures), for demos and tests."""
     from .segment_api import synth_file
 
     table = synth_file(n, seed, out_file, force=force)

@@ -60,6 +60,8 @@ def pareto(seg: Segmentation) -> Pareto:
 def _num(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "—"
+    if x == 0:
+        return "0"
     if abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:.2f}" if abs(x) >= 1 else f"{x:.3f}"
