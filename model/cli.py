@@ -190,6 +190,73 @@ def schema(
     out.print(scenario_reference(), markup=False)
 
 
+ExperimentArg = Annotated[str, typer.Argument(help="Experiment file (TOML): base scenario, parameters, design, policies.")]
+SweepOutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Sweep folder (default: the experiment's output).")
+]
+
+
+@app.command()
+def sweep(
+    experiment: ExperimentArg,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (results do not depend on it).")] = 1,
+    executor: Annotated[
+        str, typer.Option("--executor", "-e", help="local, dask-local, or dask://HOST:PORT (a running Dask scheduler).")
+    ] = "local",
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the sweep in the store; finished tasks are kept.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Start over, replacing an existing store.")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="With --resume: run failed tasks again.")] = False,
+    out_dir: SweepOutOption = None,
+) -> None:
+    """Run every point × policy × replication of an experiment into its SQLite store (resumable)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .experiment import load_experiment
+    from .sweep import run_sweep
+    from .sweeptext import print_sweep_summary
+
+    e = load_experiment(experiment, out_dir)
+    out.print(
+        f"{e.spec.experiment.name}: {len(e.points)} points × {len(e.policies)} policies × {e.replications} replications "
+        f"({len(e.points) * e.replications} tasks) → {e.store_path}",
+        markup=False,
+    )
+    with Progress(
+        TextColumn("sweeping"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("tasks"),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("sweep", total=None, failed=0)
+        started = False
+
+        def progress(done: int, total: int, failed: int) -> None:
+            nonlocal started
+            if not started:  # tasks finished before a resume must not count in the speed (ETA)
+                bar.reset(task, total=total, completed=done, failed=failed)
+                started = True
+            bar.update(task, completed=done, failed=failed)
+
+        summary = run_sweep(
+            e, workers=workers, executor=executor, resume=resume, force=force, retry_failed=retry_failed, on_progress=progress
+        )
+    print_sweep_summary(out, summary)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``halfstep`` console script and ``python -m model``."""
     try:
