@@ -26,7 +26,7 @@ import tomli_w
 from pydantic import Field, ValidationError
 
 from .errors import Problem, ScenarioError
-from .loading import BASELINE, baseline_path, problems_from_validation, read_toml, scenario_from_dict
+from .loading import BASELINE, baseline_path, key_path, problems_from_validation, read_toml, scenario_from_dict
 from .outcome import KPIS
 from .overrides import apply_overrides
 from .scenario import POLICIES, Name, PositiveInt, Scenario, Strict
@@ -169,7 +169,7 @@ def load_experiment(path: str | Path, output: str | Path | None = None) -> Exper
         spec = ExperimentFile.model_validate(data)
     except ValidationError as e:
         raise ScenarioError(source, problems_from_validation(e, data, ExperimentFile)) from None
-    problems = _consistency_problems(spec)
+    problems = _consistency_problems(spec, data)
     if problems:
         raise ScenarioError(source, problems)
     base = spec.experiment.scenario
@@ -217,13 +217,13 @@ def experiment_json(spec: ExperimentFile) -> str:
 # --- checks -------------------------------------------------------------------------------
 
 
-def _consistency_problems(spec: ExperimentFile) -> list[Problem]:
+def _consistency_problems(spec: ExperimentFile, data: dict[str, Any]) -> list[Problem]:
     out: list[Problem] = []
     kind = spec.design.kind
     sampled = kind in ("lhs", "sobol", "morris")
     seen: set[str] = set()
-    for p in spec.parameters:
-        where = f"parameters.{p.name}"
+    for i, p in enumerate(spec.parameters):
+        where = key_path(("parameters", i), data)
         if p.name in seen:
             out.append(Problem(f"{where}.name", "duplicate name: every parameter needs its own name", p.name))
         seen.add(p.name)
@@ -235,22 +235,32 @@ def _consistency_problems(spec: ExperimentFile) -> list[Problem]:
             elif not p.range[0] < p.range[1]:
                 out.append(Problem(f"{where}.range", "must be [low, high] with low < high", p.range))
             if p.values is not None:
-                out.append(Problem(f"{where}.values", f"is for list and grid designs; a {kind} design uses range"))
+                out.append(
+                    Problem(f"{where}.values", f"is for list and grid designs; a {kind} design uses range", p.values)
+                )
         else:
             if p.values is None:
                 out.append(Problem(f"{where}.values", f"is required by a {kind} design", has_value=False))
             if p.range is not None:
                 out.append(
-                    Problem(f"{where}.range", f"is for lhs, sobol and morris designs; a {kind} design uses values")
+                    Problem(
+                        f"{where}.range", f"is for lhs, sobol and morris designs; a {kind} design uses values", p.range
+                    )
                 )
         if p.scale and p.integer:
-            out.append(Problem(f"{where}.integer", "a scale factor cannot be whole-numbered; drop integer or scale"))
+            out.append(
+                Problem(f"{where}.integer", "a scale factor cannot be whole-numbered; drop integer or scale", True)
+            )
         if p.scale and p.values and any(isinstance(v, bool) or not isinstance(v, int | float) for v in p.values):
             out.append(Problem(f"{where}.values", "scale factors must be numbers", p.values))
     if kind == "list":
         lengths = {p.name: len(p.values) for p in spec.parameters if p.values is not None}
         if len(set(lengths.values())) > 1:
-            out.append(Problem("parameters", f"a list design needs as many values for every parameter ({lengths})"))
+            out.append(
+                Problem(
+                    "parameters", f"a list design needs as many values for every parameter ({lengths})", has_value=False
+                )
+            )
     if sampled and spec.design.points is None:
         out.append(Problem("design.points", f"is required by a {kind} design", has_value=False))
     if kind == "sobol" and spec.design.points and spec.design.points & (spec.design.points - 1):
