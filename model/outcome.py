@@ -50,6 +50,8 @@ KPIS = (
     "escort_wait_probability",
     "held_seats",
     "displaced_seats",
+    "key_account_fare_mean",
+    "single_trip_share",
 )
 
 #: KPIs reported per tier.
@@ -114,6 +116,7 @@ class Tally:
         held_seats: int,
         held_used: int,
         breaks: int,
+        single_trip_share: float = float("nan"),
     ) -> Outcome:
         vt, rt = tables
         share = np.divide(self.delivered, self.applicable, out=np.zeros_like(self.delivered), where=self.applicable > 0)
@@ -156,6 +159,8 @@ class Tally:
             "escort_wait_probability": pool.wait_probability() if pool is not None else float("nan"),
             "held_seats": float(held_seats),
             "displaced_seats": float(displaced_seats),
+            "key_account_fare_mean": _ratio(revenue, flown),
+            "single_trip_share": single_trip_share,
         }
         by_tier = {}
         for i, name in enumerate(plan.tiers):
