@@ -190,7 +190,9 @@ def schema(
     out.print(scenario_reference(), markup=False)
 
 
-ExperimentArg = Annotated[str, typer.Argument(help="Experiment file (TOML): base scenario, parameters, design, policies.")]
+ExperimentArg = Annotated[
+    str, typer.Argument(help="Experiment file (TOML): base scenario, parameters, design, policies.")
+]
 SweepOutOption = Annotated[
     Path | None, typer.Option("--out", "-o", help="Sweep folder (default: the experiment's output).")
 ]
@@ -199,13 +201,19 @@ SweepOutOption = Annotated[
 @app.command()
 def sweep(
     experiment: ExperimentArg,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (results do not depend on it).")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Worker processes (results do not depend on it).")
+    ] = 1,
     executor: Annotated[
         str, typer.Option("--executor", "-e", help="local, dask-local, or dask://HOST:PORT (a running Dask scheduler).")
     ] = "local",
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the sweep in the store; finished tasks are kept.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the sweep in the store; finished tasks are kept.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Start over, replacing an existing store.")] = False,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="With --resume: run failed tasks again.")] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="With --resume: run failed tasks again.")
+    ] = False,
     out_dir: SweepOutOption = None,
 ) -> None:
     """Run every point × policy × replication of an experiment into its SQLite store (resumable)."""
@@ -250,11 +258,43 @@ def sweep(
             bar.update(task, completed=done, failed=failed)
 
         summary = run_sweep(
-            e, workers=workers, executor=executor, resume=resume, force=force, retry_failed=retry_failed, on_progress=progress
+            e,
+            workers=workers,
+            executor=executor,
+            resume=resume,
+            force=force,
+            retry_failed=retry_failed,
+            on_progress=progress,
         )
     print_sweep_summary(out, summary)
     if summary.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def analyze(
+    experiment: ExperimentArg,
+    kpi: Annotated[
+        list[str] | None,
+        typer.Option("--kpi", "-k", help="KPI to analyse (repeatable; default: the file's [analysis] kpis)."),
+    ] = None,
+    out_dir: SweepOutOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing analysis folder.")] = False,
+) -> None:
+    """KPI vs each parameter with 95% CIs, and sensitivity indices (Sobol, Morris or SRRC); CSV and PNG."""
+    from .analyze import analyze as run_analysis
+    from .analyze import write_analysis
+    from .analyze_text import print_analysis
+    from .experiment import load_experiment
+    from .runfolder import check_target
+
+    e = load_experiment(experiment, out_dir)
+    folder = e.output / "analysis"
+    check_target(folder, force)
+    a = run_analysis(e, kpi or None)
+    print_analysis(out, a, e)
+    names = write_analysis(a, e, folder, force=force)
+    out.print(f"\nwrote {folder}/ ({', '.join(names)})", markup=False)
 
 
 def main(argv: list[str] | None = None) -> None:
