@@ -297,6 +297,37 @@ def analyze(
     out.print(f"\nwrote {folder}/ ({', '.join(names)})", markup=False)
 
 
+@app.command()
+def calibrate(
+    scenario: ScenarioArg = "baseline",
+    targets: Annotated[
+        Path,
+        typer.Option("--targets", "-t", help="Targets file (TOML): observed statistics and the parameters to fit."),
+    ] = Path("targets.toml"),
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Calibrated scenario file (default: <scenario>-calibrated.toml here)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Fit scenario parameters to observed statistics by simulated moments; write the calibrated scenario."""
+    from .calibrate import calibrate as fit
+    from .calibrate import calibrated_toml, load_targets
+    from .calibrate_text import print_calibration
+    from .errors import RunFolderError
+    from .runfolder import write_atomic
+
+    spec = load_targets(targets)
+    target = out_file or Path(f"{Path(scenario).stem}-calibrated.toml")
+    if target.exists() and not force:
+        raise RunFolderError(f"{target} exists already; choose another --out, or pass --force to replace it")
+    with err.status("calibrating…") as status:
+        c = fit(scenario, spec, on_evaluation=lambda n, j: status.update(f"calibrating: {n} evaluations, J = {j:.4g}"))
+    print_calibration(out, c, spec)
+    write_atomic(target, calibrated_toml(c, scenario, str(targets)))
+    out.print(f"\nwrote {target}", markup=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``halfstep`` console script and ``python -m model``."""
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,6 +36,7 @@ __all__ = [
     "DESIGNS",
     "Experiment",
     "ExperimentFile",
+    "KeyedParameter",
     "ParameterSpec",
     "Point",
     "load_experiment",
@@ -76,20 +78,25 @@ class DesignSpec(Strict):
     levels: PositiveInt = Field(4, description="morris: grid levels of each parameter (even).")
 
 
-class ParameterSpec(Strict):
+class KeyedParameter(Strict):
+    """A parameter set through ``--set`` key paths (experiments and calibrations alike)."""
+
     name: Name = Field(description="Parameter name, used in tables and figures.")
     key: str | None = Field(None, description="Scenario key path, as in --set (give key or keys).")
     keys: list[str] | None = Field(None, min_length=1, description="Several key paths that take the same value.")
-    values: list[Value] | None = Field(None, min_length=1, description="list and grid designs: the values.")
-    range: list[float] | None = Field(
-        None, min_length=2, max_length=2, description="lhs, sobol and morris designs: [low, high]."
-    )
     scale: bool = Field(False, description="The value is a factor on the base scenario's number(s): KEY=*value.")
-    integer: bool = Field(False, description="Sampled values are rounded to whole numbers.")
 
     @property
     def key_paths(self) -> list[str]:
         return [self.key] if self.key is not None else list(self.keys or [])
+
+
+class ParameterSpec(KeyedParameter):
+    values: list[Value] | None = Field(None, min_length=1, description="list and grid designs: the values.")
+    range: list[float] | None = Field(
+        None, min_length=2, max_length=2, description="lhs, sobol and morris designs: [low, high]."
+    )
+    integer: bool = Field(False, description="Sampled values are rounded to whole numbers.")
 
 
 class AnalysisSpec(Strict):
@@ -194,7 +201,7 @@ def load_experiment(path: str | Path, output: str | Path | None = None) -> Exper
     )
 
 
-def point_overrides(parameters: list[ParameterSpec], values: dict[str, Value]) -> tuple[str, ...]:
+def point_overrides(parameters: Sequence[KeyedParameter], values: Mapping[str, Value]) -> tuple[str, ...]:
     """The ``--set`` overrides of one point: every key path of every parameter."""
     out = []
     for p in parameters:
@@ -227,8 +234,7 @@ def _consistency_problems(spec: ExperimentFile, data: dict[str, Any]) -> list[Pr
         if p.name in seen:
             out.append(Problem(f"{where}.name", "duplicate name: every parameter needs its own name", p.name))
         seen.add(p.name)
-        if (p.key is None) == (p.keys is None):
-            out.append(Problem(where, "give exactly one of key or keys", has_value=False))
+        out.extend(key_problems(p, where))
         if sampled:
             if p.range is None:
                 out.append(Problem(f"{where}.range", f"is required by a {kind} design: [low, high]", has_value=False))
@@ -280,6 +286,13 @@ def _consistency_problems(spec: ExperimentFile, data: dict[str, Any]) -> list[Pr
         if k not in e.kpis:
             out.append(Problem("analysis.kpis", f"is not kept by the sweep (experiment.kpis: {', '.join(e.kpis)})", k))
     return out
+
+
+def key_problems(p: KeyedParameter, where: str) -> list[Problem]:
+    """A parameter names its key path(s) once: key or keys."""
+    if (p.key is None) == (p.keys is None):
+        return [Problem(where, "give exactly one of key or keys", has_value=False)]
+    return []
 
 
 def _validate_points(points: list[Point], base_data: dict[str, Any], source: str) -> None:

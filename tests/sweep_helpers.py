@@ -67,3 +67,14 @@ def task_table(store: Path) -> dict[int, tuple]:
     """task → (status, attempts, finished_at)."""
     with sqlite3.connect(store) as con:
         return {t: (s, a, f) for t, s, a, f in con.execute("SELECT task, status, attempts, finished_at FROM tasks")}
+
+
+def cli(*args: str) -> int:
+    """Run ``halfstep ARGS`` in this process; its exit status."""
+    from model.cli import main
+
+    try:
+        main(list(args))
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0

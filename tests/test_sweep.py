@@ -7,13 +7,12 @@ import sqlite3
 
 import pytest
 
-from model.cli import main
 from model.experiment import load_experiment
 from model.randomness import streams
 from model.runner import replicate
 from model.store import StoreError
 from model.sweep import run_sweep
-from tests.sweep_helpers import lhs_experiment, results_table, task_table, write_experiment
+from tests.sweep_helpers import cli, lhs_experiment, results_table, task_table, write_experiment
 
 
 def test_serial_two_workers_and_dask_give_identical_results(tmp_path):
@@ -71,9 +70,7 @@ def test_existing_store_needs_resume_or_force(tmp_path, capsys):
     assert (again.ran, again.already, again.done) == (0, 2, 2)
     fresh = run_sweep(e, force=True)
     assert fresh.ran == 2
-    with pytest.raises(SystemExit) as exit_:
-        main(["sweep", str(path)])
-    assert exit_.value.code == 2
+    assert cli("sweep", str(path)) == 2
     assert "exists already" in capsys.readouterr().err
 
 
@@ -111,9 +108,7 @@ def test_a_failing_task_is_recorded_with_its_traceback_and_the_sweep_goes_on(tmp
     tiny = __import__("tests.conftest", fromlist=["tiny_dict"]).tiny_dict()
     tiny["tiers"][1]["floor"] = {"escort": 0.5}
     path = write_experiment(tmp_path, FAILING, tiers=tiny["tiers"])
-    with pytest.raises(SystemExit) as exit_:
-        main(["sweep", str(path)])
-    assert exit_.value.code == 1
+    assert cli("sweep", str(path)) == 1
     printed = capsys.readouterr().out
     assert "2 done, 2 failed" in printed and "failed: task 2 (point 1, replication 0)" in printed
     store = load_experiment(path).store_path
