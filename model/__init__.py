@@ -13,7 +13,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import load_scenario, plan, run
+from .api import load_results, load_scenario, plan, run, run_sweep
 from .errors import HalfstepError, InfeasibleError, ScenarioError, SolverError
 from .plan import Plan
 from .scenario import Scenario
@@ -26,7 +26,9 @@ __all__ = [
     "ScenarioError",
     "SolverError",
     "__version__",
+    "load_results",
     "load_scenario",
     "plan",
     "run",
+    "run_sweep",
 ]

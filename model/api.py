@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .loading import load_scenario as _load
 from .plan import Plan
@@ -10,7 +11,12 @@ from .policies import make_plan
 from .runner import DEFAULT_POLICIES, RunResult, run_policies
 from .scenario import Scenario
 
-__all__ = ["load_scenario", "plan", "run"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .sweep import SweepSummary
+
+__all__ = ["load_results", "load_scenario", "plan", "run", "run_sweep"]
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -45,3 +51,24 @@ def run(
         seed=s.simulation.seed if seed is None else seed,
         workers=workers,
     )
+
+
+def run_sweep(
+    experiment: str | Path, *, workers: int = 1, executor: str = "local", resume: bool = False, force: bool = False
+) -> SweepSummary:
+    """Run (or resume) an experiment file's sweep into its SQLite store; see :mod:`model.sweep`."""
+    from .experiment import load_experiment
+    from .sweep import run_sweep as sweep_experiment
+
+    return sweep_experiment(load_experiment(experiment), workers=workers, executor=executor, resume=resume, force=force)
+
+
+def load_results(path: str | Path) -> pd.DataFrame:
+    """A sweep's results as a pandas DataFrame: point, policy, replication, kpi, value, one column per parameter.
+
+    ``path`` is the experiment file, its output folder or the ``sweep.sqlite`` store
+    (needs the ``analysis`` extra: ``pip install 'halfstep[analysis]'``).
+    """
+    from .analyze import load_results as load
+
+    return load(path)
