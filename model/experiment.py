@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,11 @@ class ExperimentSpec(Strict):
     replications: PositiveInt = Field(5, description="Replications of every point and policy.")
     seed: Annotated[int, Field(ge=0)] = Field(20171001, description="Root seed (design sampling and simulation).")
     kpis: list[KpiName] = Field(default_factory=lambda: list(KPIS), description="KPIs kept in the store.")
+    common_random_numbers: Literal["policies", "points"] = Field(
+        "policies",
+        description="policies: streams from (seed, point, replication), shared by the policies of a point; "
+        "points: from (seed, replication), shared by every point too (paired comparisons of levers across points).",
+    )
     output: str | None = Field(
         None, description="Output folder, relative to the experiment file (default: '<file stem>.sweep')."
     )
@@ -156,6 +162,10 @@ class Experiment:
     def seed(self) -> int:
         return self.spec.experiment.seed
 
+    def stream_point(self, point: int) -> int | None:
+        """The point's part of the streams' spawn key: None when every point shares the replication's streams."""
+        return None if self.spec.experiment.common_random_numbers == "points" else point
+
     @property
     def store_path(self) -> Path:
         return self.output / "sweep.sqlite"
@@ -189,6 +199,7 @@ def load_experiment(path: str | Path, output: str | Path | None = None) -> Exper
     ]
     _validate_points(points, base_data, source)
     out = Path(output) if output is not None else path.parent / (spec.experiment.output or f"{path.stem}.sweep")
+    out = Path(os.path.normpath(out))  # experiments/../runs/x → runs/x
     return Experiment(
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),

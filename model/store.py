@@ -77,6 +77,10 @@ class TaskRow:
     seed: int
 
 
+def _spawn_key(point: int | None, replication: int) -> str:
+    return f"({replication}, stream)" if point is None else f"({point}, {replication}, stream)"
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
@@ -122,7 +126,7 @@ class Store:
             con.executemany(
                 "INSERT INTO tasks (task, point, replication, seed, spawn_key) VALUES (?, ?, ?, ?, ?)",
                 [
-                    (p.index * reps + r, p.index, r, experiment.seed, f"({p.index}, {r}, stream)")
+                    (p.index * reps + r, p.index, r, experiment.seed, _spawn_key(experiment.stream_point(p.index), r))
                     for p in experiment.points
                     for r in range(reps)
                 ],

@@ -76,7 +76,8 @@ def _meta(experiment: Experiment) -> dict[str, str]:
         "versions": json.dumps(versions(), sort_keys=True),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "task": "point × replication; every policy on common random numbers",
-        "seeds": "SeedSequence(seed, spawn_key=(point, replication, stream)), streams of model.randomness",
+        "seeds": "SeedSequence(seed, spawn_key=(point, replication, stream)), streams of model.randomness"
+        + (" (point left out: every point shares the streams)" if experiment.stream_point(0) is None else ""),
     }
 
 
@@ -144,6 +145,7 @@ def run_sweep(
                     base_data=experiment.base_data,
                     base_sha256=experiment.base_sha256,
                     source=experiment.base_source,
+                    stream_point=experiment.stream_point(row.point),
                 )
                 for row in todo
             )

@@ -3,8 +3,9 @@
 A task is (point, replication) and runs all the experiment's policies on the same trips
 and base demand, drawn once from the streams of ``SeedSequence(seed, spawn_key=(point,
 replication, stream))`` (:mod:`model.randomness`): common random numbers across policies,
-as in ``halfstep run``, and a task's numbers depend only on the experiment seed, the point
-and the replication — never on the worker, the executor or the order tasks finish in.
+as in ``halfstep run``. With ``common_random_numbers = "points"`` the point leaves the key
+and every point meets the replication's draws too. A task's numbers depend only on the
+experiment seed, the point and the replication — never on the worker, the executor or the order tasks finish in.
 Running all policies in one task draws the trips once instead of once per policy, and a
 task stays small (one replication) so an interruption loses little.
 
@@ -46,6 +47,7 @@ class TaskSpec:
     base_data: dict[str, Any]
     base_sha256: str
     source: str = "<scenario>"
+    stream_point: int | None = None  # the point in the streams' spawn key (None: shared by all points)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def run_task(spec: TaskSpec) -> TaskResult:
         return result([], {WHOLE_TASK: traceback.format_exc()})
     rows: list[tuple[str, str, float]] = []
     errors: dict[str, str] = {}
-    for o in replicate(scenario, plans, spec.policies, spec.seed, spec.replication, point=spec.point):
+    for o in replicate(scenario, plans, spec.policies, spec.seed, spec.replication, point=spec.stream_point):
         if o.error is not None:
             errors[o.policy] = o.error
         else:

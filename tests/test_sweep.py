@@ -118,3 +118,35 @@ def test_a_failing_task_is_recorded_with_its_traceback_and_the_sweep_goes_on(tmp
         error = con.execute("SELECT error FROM tasks WHERE task = 2").fetchone()[0]
     assert "Traceback" in error and "InfeasibleError" in error
     assert {r[0] for r in results_table(store)} == {0}
+
+
+TWINS = """
+[experiment]
+name = "twin points"
+scenario = "tiny.toml"
+policies = ["standard"]
+replications = 2
+kpis = ["net_value", "revenue"]
+common_random_numbers = "{crn}"
+
+[design]
+kind = "list"
+
+[[parameters]]
+name = "budget"
+key = "budget.benefits_cny"
+values = [50000.0, 50000.0]
+"""
+
+
+@pytest.mark.parametrize("crn", ["policies", "points"])
+def test_common_random_numbers_across_points_makes_equal_points_equal(tmp_path, crn):
+    e = load_experiment(write_experiment(tmp_path, TWINS.format(crn=crn)))
+    run_sweep(e)
+    rows = results_table(e.store_path)
+    first = [r[1:] for r in rows if r[0] == 0]
+    second = [r[1:] for r in rows if r[0] == 1]
+    assert (first == second) == (crn == "points")
+    with sqlite3.connect(e.store_path) as con:
+        key = con.execute("SELECT spawn_key FROM tasks WHERE task = 3").fetchone()[0]
+    assert key == ("(1, stream)" if crn == "points" else "(1, 1, stream)")
