@@ -206,6 +206,12 @@ def calibrate(
     def objective(u: np.ndarray) -> float:
         return float(np.sum(residuals(u) ** 2))
 
+    names = [p.name for p in params]
+    for side, corner in (("low", lo), ("high", hi)):  # a key path typo, or a bound no scenario allows: say so now
+        try:
+            scenario_at(data, point_overrides(params, dict(zip(names, corner, strict=True))), str(scenario))
+        except ScenarioError as e:
+            raise ScenarioError(f"{scenario} with every parameter at its {side} bound", e.problems) from None
     u0 = (start - lo) / (hi - lo)
     m0 = moments(u0)
     budget = spec.calibration.max_evaluations

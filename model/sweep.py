@@ -24,7 +24,7 @@ from pathlib import Path
 from . import __version__
 from .experiment import Experiment, experiment_json
 from .store import Store, StoreError, store_lock
-from .sweep_executors import executor_tasks
+from .sweep_executors import check_executor, executor_tasks
 from .sweep_task import TaskSpec
 
 __all__ = ["SweepSummary", "run_sweep", "versions"]
@@ -115,6 +115,7 @@ def run_sweep(
     """Run (or resume) a sweep; ``on_progress(finished, total, failed)`` is called after every task."""
     if resume and force:
         raise StoreError("--resume continues a sweep and --force starts it over: give one of them")
+    check_executor(executor, workers)
     t0 = time.perf_counter()
     meta = _meta(experiment)
     path = experiment.store_path

@@ -30,7 +30,7 @@ from typing import Any
 from .errors import HalfstepError
 from .sweep_task import WHOLE_TASK, TaskResult, TaskSpec, run_task
 
-__all__ = ["EXECUTORS", "ExecutorError", "executor_tasks"]
+__all__ = ["EXECUTORS", "ExecutorError", "check_executor", "executor_tasks"]
 
 #: The executor names `halfstep sweep --executor` takes (besides dask://HOST:PORT).
 EXECUTORS = ("local", "dask-local")
@@ -41,12 +41,30 @@ class ExecutorError(HalfstepError):
     """An executor that cannot start, or lost its workers; what is stored stays stored."""
 
 
+def check_executor(name: str, workers: int) -> None:
+    """Refuse a bad --executor or --workers, or a Dask executor without Dask, before anything is written."""
+    if workers < 1:
+        raise ExecutorError(f"--workers = {workers}: must be ≥ 1")
+    if name.startswith("dask://"):
+        host, _, port = name.removeprefix("dask://").rpartition(":")
+        if not host or not port.isdigit():
+            raise ExecutorError(
+                f"--executor = {name!r}: a Dask scheduler is dask://HOST:PORT, e.g. dask://10.0.0.5:8786"
+            )
+    elif name not in EXECUTORS:
+        raise ExecutorError(f"--executor = {name!r}: must be local, dask-local or dask://HOST:PORT")
+    if name != "local":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ExecutorError(f"--executor {name} needs Dask distributed; install it with: {DASK_HINT}") from None
+
+
 def executor_tasks(
     name: str, workers: int, specs: Iterable[TaskSpec], dispatched: Callable[[TaskSpec], None]
 ) -> Iterator[TaskResult]:
     """Run ``specs`` on the named executor, yielding each result as its task finishes."""
-    if workers < 1:
-        raise ExecutorError(f"--workers = {workers}: must be ≥ 1")
+    check_executor(name, workers)
     if name == "local":
         if workers == 1:
             for spec in specs:
@@ -54,10 +72,8 @@ def executor_tasks(
                 yield run_task(spec)
         else:
             yield from _pool_tasks(workers, specs, dispatched)
-    elif name == "dask-local" or name.startswith("dask://"):
-        yield from _dask_tasks(name, workers, specs, dispatched)
     else:
-        raise ExecutorError(f"--executor = {name!r}: must be local, dask-local or dask://HOST:PORT")
+        yield from _dask_tasks(name, workers, specs, dispatched)
 
 
 def _windowed(
@@ -121,10 +137,8 @@ def _pool_tasks(
 
 
 def _dask_client(name: str, workers: int) -> tuple[Any, Any]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ExecutorError(f"--executor {name} needs Dask distributed; install it with: {DASK_HINT}") from None
+    from distributed import Client, LocalCluster  # present: check_executor looked
+
     if name == "dask-local":
         cluster = LocalCluster(
             n_workers=workers,

@@ -128,3 +128,10 @@ def test_cli_calibrate_writes_a_valid_scenario_and_never_overwrites(tmp_path, ca
     assert out.read_text().startswith("# calibrated by `halfstep calibrate")
     assert cli("calibrate", str(scenario), "--targets", str(tmp_path / "t.toml"), "--out", str(out)) == 2
     assert "exists already" in capsys.readouterr().err
+
+
+def test_bounds_no_scenario_allows_are_refused_before_fitting(tmp_path):
+    scenario = write_tiny_scenario(tmp_path)
+    (tmp_path / "t.toml").write_text(TARGETS.replace('key = "choice.intercept"', 'key = "choice.closeness"'))
+    with pytest.raises(ScenarioError, match=r"every parameter at its low bound.*choice.closeness = -1.0: must be ≥ 0"):
+        calibrate(scenario, load_targets(tmp_path / "t.toml"))

@@ -150,3 +150,27 @@ def test_common_random_numbers_across_points_makes_equal_points_equal(tmp_path, 
     with sqlite3.connect(e.store_path) as con:
         key = con.execute("SELECT spawn_key FROM tasks WHERE task = 3").fetchone()[0]
     assert key == ("(1, stream)" if crn == "points" else "(1, 1, stream)")
+
+
+def test_executor_problems_are_refused_before_a_store_exists(tmp_path, monkeypatch):
+    from model.sweep_executors import ExecutorError
+
+    e = load_experiment(lhs_experiment(tmp_path, points=2, reps=1))
+    with pytest.raises(ExecutorError, match="must be local, dask-local or dask://HOST:PORT"):
+        run_sweep(e, executor="ray")
+    with pytest.raises(ExecutorError, match="--workers = 0: must be ≥ 1"):
+        run_sweep(e, workers=0)
+    monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # as if Dask were not installed
+    with pytest.raises(ExecutorError, match=r"install it with: pip install 'halfstep\[dask\]'"):
+        run_sweep(e, executor="dask-local")
+    assert not e.store_path.exists()
+
+
+def test_load_results_without_pandas_says_how_to_install_it(tmp_path, monkeypatch):
+    from model.errors import HalfstepError
+
+    e = load_experiment(lhs_experiment(tmp_path, points=2, reps=1))
+    run_sweep(e)
+    monkeypatch.setitem(__import__("sys").modules, "pandas", None)
+    with pytest.raises(HalfstepError, match=r"pip install 'halfstep\[analysis\]'"):
+        __import__("model").load_results(e.store_path)
