@@ -113,3 +113,18 @@ def test_saltelli_rows_follow_salib_layout():
         ab = x[:, i + 1]
         assert np.array_equal(np.delete(ab, i, axis=1), np.delete(a, i, axis=1))
         assert np.array_equal(ab[:, i], b[:, i])
+
+
+def test_shipped_experiments_and_targets_validate():
+    from pathlib import Path
+
+    from model.calibrate import load_targets
+
+    root = Path(__file__).resolve().parents[1] / "experiments"
+    lhs = load_experiment(root / "lhs_baseline.toml")
+    assert (len(lhs.points), len(lhs.policies), lhs.replications) == (50, 3, 5)
+    assert lhs.output == root.parent / "runs" / "sweep-lhs_baseline"
+    curve = load_experiment(root / "halfstep_curve.toml")
+    assert len(curve.points) == 18 and curve.stream_point(3) is None
+    targets = load_targets(root / "seeds_targets.toml")
+    assert [t.value for t in targets.targets] == [0.6541, 1234.0, 0.11]
