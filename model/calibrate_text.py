@@ -26,9 +26,10 @@ def print_calibration(console: Console, c: Calibration, spec: TargetsFile) -> No
         params.add_column(col)
     for p in spec.parameters:
         keys = ", ".join(p.key_paths) + (" (factor)" if p.scale else "")
-        params.add_row(
-            p.name, _g(c.start[p.name]), _g(c.parameters[p.name]), f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", keys
-        )
+        v = c.parameters[p.name]
+        # a fit on a bound is no fit of that parameter: the targets want more than the bounds allow
+        edge = " (at a bound)" if min(abs(v - b) for b in p.bounds) <= 1e-3 * (p.bounds[1] - p.bounds[0]) else ""
+        params.add_row(p.name, _g(c.start[p.name]), _g(v) + edge, f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", keys)
     console.print(params)
     table = Table(
         title=f"targets against the fit ({cal.check_replications} fresh replications, 95% CI)", title_justify="left"
