@@ -60,3 +60,39 @@ def test_killed_sweep_resumes_without_recomputing_finished_tasks(tmp_path):
     run_sweep(clean)
     assert results_table(store) == results_table(clean.store_path)
     assert all(a == 1 for _, a, _ in task_table(clean.store_path).values())
+
+
+@pytest.mark.slow
+def test_a_lost_dask_worker_loses_nothing_on_a_running_scheduler(tmp_path):
+    # a scheduler and two workers started apart from the sweep, reached as dask://HOST:PORT;
+    # one worker is killed mid-sweep: Dask reruns its tasks elsewhere and the numbers do not change
+    distributed = pytest.importorskip("distributed")
+    import threading
+
+    path = lhs_experiment(tmp_path, points=10, reps=2, time={"horizon_days": 90})
+    e = load_experiment(path)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_port=0
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        victim = next(iter(client.run(os.getpid).values()))
+        killed = threading.Event()
+        at_kill: list[int] = []
+
+        def kill_one_worker() -> None:
+            deadline = time.monotonic() + 120
+            while _done(e.store_path) < 4 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(victim, signal.SIGKILL)
+            at_kill.append(_done(e.store_path))
+            killed.set()
+
+        threading.Thread(target=kill_one_worker, daemon=True).start()
+        summary = run_sweep(e, executor="dask://" + cluster.scheduler_address.removeprefix("tcp://"))
+    assert killed.wait(10) and at_kill[0] < 20, "kill a worker mid-sweep"
+    assert (summary.done, summary.failed) == (20, 0)
+    clean = load_experiment(path, output=tmp_path / "clean")
+    run_sweep(clean)
+    assert results_table(e.store_path) == results_table(clean.store_path)
