@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import compare, load_scenario, plan, run, whatif
+from .api import compare, load_results, load_scenario, plan, run, run_sweep, whatif
 from .errors import HalfstepError, InfeasibleError, ScenarioError, SolverError
 from .plan import Plan
 from .scenario import Scenario
@@ -28,8 +28,10 @@ __all__ = [
     "SolverError",
     "__version__",
     "compare",
+    "load_results",
     "load_scenario",
     "plan",
     "run",
+    "run_sweep",
     "whatif",
 ]

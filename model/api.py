@@ -13,9 +13,12 @@ from .runner import DEFAULT_POLICIES, RunResult, run_policies
 from .scenario import Scenario
 
 if TYPE_CHECKING:
-    from .compare import Comparison
+    import pandas as pd
 
-__all__ = ["compare", "load_scenario", "plan", "run", "whatif"]
+    from .compare import Comparison
+    from .sweep import SweepSummary
+
+__all__ = ["compare", "load_results", "load_scenario", "plan", "run", "run_sweep", "whatif"]
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -76,3 +79,24 @@ def compare(*run_folders: str | Path) -> Comparison:
     from .compare import compare_runs, load_run
 
     return compare_runs([load_run(f) for f in run_folders])
+
+
+def run_sweep(
+    experiment: str | Path, *, workers: int = 1, executor: str = "local", resume: bool = False, force: bool = False
+) -> SweepSummary:
+    """Run (or resume) an experiment file's sweep into its SQLite store; see :mod:`model.sweep`."""
+    from .experiment import load_experiment
+    from .sweep import run_sweep as sweep_experiment
+
+    return sweep_experiment(load_experiment(experiment), workers=workers, executor=executor, resume=resume, force=force)
+
+
+def load_results(path: str | Path) -> pd.DataFrame:
+    """A sweep's results as a pandas DataFrame: point, policy, replication, kpi, value, one column per parameter.
+
+    ``path`` is the experiment file, its output folder or the ``sweep.sqlite`` store
+    (needs the ``analysis`` extra: ``pip install 'halfstep[analysis]'``).
+    """
+    from .analyze import load_results as load
+
+    return load(path)

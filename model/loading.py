@@ -73,7 +73,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> S
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as e:
-        raise ScenarioError(source, [_problem_from_pydantic(err, data) for err in e.errors()]) from None
+        raise ScenarioError(source, problems_from_validation(e, data)) from None
     problems = consistency_problems(scenario)
     if problems:
         raise ScenarioError(source, problems)
@@ -100,14 +100,23 @@ _MESSAGES = {
 }
 
 
-def _problem_from_pydantic(err: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:
+def problems_from_validation(
+    error: ValidationError, data: Mapping[str, Any], root: type[BaseModel] = Scenario
+) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, with key paths and allowed values (any file schema ``root``)."""
+    return [_problem_from_pydantic(err, data, root) for err in error.errors()]
+
+
+def _problem_from_pydantic(
+    err: Mapping[str, Any], data: Mapping[str, Any], root: type[BaseModel] = Scenario
+) -> Problem:
     loc = _strip_union_tags(tuple(err["loc"]), data)
     path = key_path(loc, data)
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
-        return _unknown_key(loc, data)
+        return _unknown_key(loc, data, root)
     if kind == "missing":
         return Problem(path, "is required", has_value=False)
     if kind in ("level", "nonneg", "positive", "name"):
@@ -182,9 +191,9 @@ def _child(node: Any, item: Any) -> Any:
     return None
 
 
-def _unknown_key(loc: tuple, data: Mapping[str, Any]) -> Problem:
+def _unknown_key(loc: tuple, data: Mapping[str, Any], root: type[BaseModel] = Scenario) -> Problem:
     parent_loc, key = loc[:-1], str(loc[-1])
-    allowed = _allowed_keys(parent_loc, data)
+    allowed = _allowed_keys(parent_loc, data, root)
     path = key_path(loc, data)
     guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f"; did you mean '{guess[0]}'?" if guess else ""
@@ -192,9 +201,9 @@ def _unknown_key(loc: tuple, data: Mapping[str, Any]) -> Problem:
     return Problem(path, f"unknown key{hint} (allowed here: {listing})", has_value=False)
 
 
-def _allowed_keys(parent_loc: tuple, data: Mapping[str, Any]) -> list[str]:
-    """The keys the schema allows at ``parent_loc``."""
-    model: type[BaseModel] | None = Scenario
+def _allowed_keys(parent_loc: tuple, data: Mapping[str, Any], root: type[BaseModel] = Scenario) -> list[str]:
+    """The keys the schema ``root`` allows at ``parent_loc``."""
+    model: type[BaseModel] | None = root
     node: Any = data
     for item in parent_loc:
         node = _child(node, item)

@@ -51,6 +51,8 @@ KPIS = (
     "held_seats",
     "held_seats_used",
     "displaced_seats",
+    "key_account_fare_mean",
+    "single_trip_share",
 )
 
 #: KPIs reported per tier.
@@ -116,6 +118,7 @@ class Tally:
         held_seats: int,
         held_used: int,
         breaks: int,
+        single_trip_share: float = float("nan"),
     ) -> Outcome:
         vt, rt = tables
         share = np.divide(self.delivered, self.applicable, out=np.zeros_like(self.delivered), where=self.applicable > 0)
@@ -160,6 +163,8 @@ class Tally:
             "held_seats": float(held_seats),
             "held_seats_used": float(held_used),
             "displaced_seats": float(displaced_seats),
+            "key_account_fare_mean": _ratio(revenue, flown),
+            "single_trip_share": single_trip_share,
         }
         by_tier = {}
         for i, name in enumerate(plan.tiers):

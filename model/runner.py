@@ -98,11 +98,20 @@ def _failed(scenario: Scenario, policy: str, replication: int) -> Outcome:
 
 
 def replicate(
-    scenario: Scenario, plans: dict[str, Plan], policies: Sequence[str], seed: int, replication: int
+    scenario: Scenario,
+    plans: dict[str, Plan],
+    policies: Sequence[str],
+    seed: int,
+    replication: int,
+    *,
+    point: int | None = None,
 ) -> list[Outcome]:
-    """One replication of every policy, on the same trips (common random numbers)."""
+    """One replication of every policy, on the same trips (common random numbers).
+
+    ``point`` is a sweep's parameter point: it joins the spawn key of the streams.
+    """
     try:
-        rngs = streams(seed, replication)
+        rngs = streams(seed, replication, point=point)
         trips = draw_trips(scenario, rngs)
         base = draw_base_demand(scenario, rngs["base"])
     except Exception:

@@ -88,6 +88,7 @@ class _Replication:
         self.held_used = np.zeros(n_fl, dtype=np.int64)  # held seats a key-account traveller sat in
         self.ka = np.zeros(n_fl, dtype=np.int64)  # key-account passengers without a hold
         self.seats = scenario.flights.seats
+        self.flown = np.zeros(len(trips), dtype=bool)  # which trips flew with us (per-traveller counts)
         # benefits: daily capacity (with the plan's expansion spread over the days) and the budget
         self.daily_cap = np.full(len(scenario.resources), np.inf)
         for k, r in enumerate(scenario.resources):
@@ -149,6 +150,7 @@ class _Replication:
             tally.pv[t] += self.accounts.pv[a]
             return
         tally.flown[t] += 1
+        self.flown[i] = True
         tally.revenue[t] += tr.fare[i]
         day = min(int(tr.day[i]), self.days - 1)
         for j in self.benefit_dims:
@@ -243,7 +245,17 @@ class _Replication:
             held_seats=int(self.held.sum()),
             held_used=int(self.held_used.sum()),
             breaks=self.accounts.breaks,
+            single_trip_share=_single_trip_share(self.trips, self.flown),
         )
+
+
+def _single_trip_share(trips: Trips, flown: np.ndarray) -> float:
+    """Of the travellers who flew with us at least once in the horizon, the share who flew once."""
+    if trips.traveller is None:
+        return float("nan")
+    per_traveller = np.bincount(trips.traveller[flown])
+    flyers = np.count_nonzero(per_traveller)
+    return float(np.count_nonzero(per_traveller == 1) / flyers) if flyers else float("nan")
 
 
 def simulate(scenario: Scenario, plan: Plan, trips: Trips, base_demand: np.ndarray) -> Outcome:

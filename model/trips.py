@@ -39,6 +39,7 @@ class Trips:
     u_need: np.ndarray  # float in [0, 1): the trip passes an airport with escorts when u < escort_need
     service_minutes: np.ndarray  # (N, D) escort durations per escort dimension (0 elsewhere)
     accounts_per_tier: np.ndarray  # (T,)
+    traveller: np.ndarray | None = None  # int, global traveller index (for the single-trip share)
 
     def __len__(self) -> int:
         return len(self.tier)
@@ -67,8 +68,8 @@ def draw_trips(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Trip
     w = w / w.sum()
     hours = np.asarray(f.departure_hours, dtype=float)
 
-    tiers, accounts = [], []
-    first_account = 0
+    tiers, accounts, travellers = [], [], []
+    first_account = first_traveller = 0
     for i, t in enumerate(scenario.tiers):
         n_trav = t.accounts * t.travellers_per_account
         mean = t.trips_per_traveller_per_year / 365.0 * season_days
@@ -77,7 +78,9 @@ def draw_trips(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Trip
         traveller_account = first_account + np.arange(n_trav) // t.travellers_per_account
         accounts.append(np.repeat(traveller_account, counts))
         tiers.append(np.full(int(counts.sum()), i))
+        travellers.append(np.repeat(first_traveller + np.arange(n_trav), counts))
         first_account += t.accounts
+        first_traveller += n_trav
     tier = np.concatenate(tiers).astype(np.int64)
     account = np.concatenate(accounts).astype(np.int64)
     n = len(tier)
@@ -124,4 +127,5 @@ def draw_trips(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Trip
         u_need=u_need[order],
         service_minutes=service[order],
         accounts_per_tier=np.array([t.accounts for t in scenario.tiers]),
+        traveller=np.concatenate(travellers).astype(np.int64)[order],
     )
