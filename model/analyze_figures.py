@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .figures import _png, _setup
+from .figstyle import png, setup
 
 if TYPE_CHECKING:
     from .analyze import Analysis
@@ -26,7 +26,7 @@ def vs_parameter_figure(a: Analysis, e: Experiment, kpi: str) -> bytes:
     import matplotlib.pyplot as plt
 
     params = [p.name for p in e.parameters]
-    _setup([*params, *e.policies])
+    setup([*params, *e.policies])
     cols = min(3, len(params))
     rows = math.ceil(len(params) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
@@ -49,7 +49,7 @@ def vs_parameter_figure(a: Analysis, e: Experiment, kpi: str) -> bytes:
     axes.ravel()[0].legend(fontsize=8)
     fig.suptitle(f"{kpi}: mean and 95% CI over points × replications in each value or bin")
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def sensitivity_figure(a: Analysis, kpi: str) -> bytes:
@@ -60,7 +60,7 @@ def sensitivity_figure(a: Analysis, kpi: str) -> bytes:
     indices = [i for i in ("S1", "ST", "mu_star", "SRRC") if i in set(table["index"])]
     params = list(dict.fromkeys(table["parameter"]))
     policies = list(dict.fromkeys(table["policy"]))
-    _setup([*params, *policies])
+    setup([*params, *policies])
     fig, axes = plt.subplots(
         1, len(indices), figsize=(5 * len(indices), 0.5 * len(params) * len(policies) + 1.5), squeeze=False
     )
@@ -80,4 +80,4 @@ def sensitivity_figure(a: Analysis, kpi: str) -> bytes:
     axes.ravel()[0].legend(fontsize=8)
     fig.suptitle(f"{kpi}: {a.method}, 95% intervals")
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
