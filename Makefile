@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench experiments clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +21,17 @@ run: $(VENV)/.installed
 	$(BIN)/halfstep run --workers 2
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m ruff check model tests
+	$(BIN)/python -m ruff check model tests experiments
 	$(BIN)/python -m pytest -n 2
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: $(VENV)/.installed-test
-	$(BIN)/python -m ruff check model tests
+	$(BIN)/python -m ruff check model tests experiments
+
+experiments: $(VENV)/.installed-test
+	$(BIN)/python -m experiments.claims --workers 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
