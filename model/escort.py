@@ -57,33 +57,47 @@ class EscortPool:
         self.patience = resource.patience_minutes
         self.capacity = int(self.roster.max()) if self.roster.size else 0
         self.pool = simpy.PriorityResource(env, capacity=max(self.capacity, 1))
-        if self.capacity == 0:  # nobody ever on duty: one slot, blocked for the whole horizon
-            env.process(self._block(0.0, days * 1440.0))
-        else:
-            for unit in range(self.capacity):
-                for start, end in self._off_duty_blocks(unit):
-                    env.process(self._block(start, end))
         self.busy: list[tuple[float, float]] = []
         self.waits: list[float] = []
         self.waited: list[bool] = []
         self.arrived_at: list[float] = []
+        starts, _, ends = self._off_duty_blocks()
+        if len(starts):
+            env.process(self._shifts(starts.tolist(), ends.tolist()))
 
-    def _off_duty_blocks(self, unit: int) -> list[tuple[float, float]]:
-        """Contiguous spans (minutes) of the horizon in which staff slot ``unit`` is off duty."""
-        off = np.tile(self.roster <= unit, self.days)
-        blocks, start = [], None
-        for h, is_off in enumerate(off):
-            if is_off and start is None:
-                start = h
-            elif not is_off and start is not None:
-                blocks.append((start * 60.0, h * 60.0))
-                start = None
-        if start is not None:
-            blocks.append((start * 60.0, len(off) * 60.0))
-        return blocks
+    def _off_duty_blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every off-duty span of every staff slot over the horizon: (start, slot, end) in minutes.
 
-    def _block(self, start: float, end: float) -> Generator[simpy.Event, object, None]:
-        yield self.env.timeout(start)
+        Sorted by start, then slot. A span is a maximal run of hours in which the slot is
+        off duty; with nobody ever on duty, slot 0 is off for the whole horizon.
+        """
+        hours = self.days * 24
+        if self.capacity == 0:
+            return np.zeros(1), np.zeros(1, dtype=np.int64), np.array([hours * 60.0])
+        out = []
+        for unit in range(self.capacity):
+            off = np.tile(self.roster <= unit, self.days)
+            edges = np.diff(np.concatenate(([False], off, [False])).astype(np.int8))
+            start, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+            out.append((start * 60.0, np.full(len(start), unit), end * 60.0))
+        start, unit, end = (np.concatenate(x) for x in zip(*out, strict=True))
+        order = np.lexsort((unit, start))
+        return start[order], unit[order], end[order]
+
+    def _shifts(self, starts: list[float], ends: list[float]) -> Generator[simpy.Event, object, None]:
+        """Start each off-duty span's blocker when the span begins (in slot order at the same time).
+
+        Blockers are created as their spans begin, not all at time 0: a year of a large
+        roster has a hundred thousand spans, and a heap that holds them all slows every event.
+        """
+        # requests the first trips make at time 0 come before the blockers of time 0
+        yield self.env.timeout(0.0)
+        for start, end in zip(starts, ends, strict=True):
+            if start > self.env.now:
+                yield self.env.timeout(start - self.env.now)
+            self.env.process(self._block(end))
+
+    def _block(self, end: float) -> Generator[simpy.Event, object, None]:
         with self.pool.request(priority=_BLOCKER_PRIORITY) as req:
             yield req
             if self.env.now < end:
@@ -94,8 +108,8 @@ class EscortPool:
         arrived = self.env.now
         self.arrived_at.append(arrived)
         req = self.pool.request(priority=-rank)
-        if self.patience is None:
-            yield req
+        if req.triggered or self.patience is None:
+            yield req  # a free escort (or no patience limit): no timeout to race
         else:
             timeout = self.env.timeout(self.patience)
             yield req | timeout

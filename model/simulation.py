@@ -25,12 +25,14 @@ turned away: the displacement cost is the base fare of each such seat.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import simpy
 
 from .demand import base_load_multipliers
 from .escort import EscortPool, roster_with_expansion
-from .loyalty import Accounts
+from .loyalty import BROKEN, RECOVERY, Accounts, _logistic
 from .outcome import Outcome, Tally
 from .plan import Plan
 from .resources import resource_tables
@@ -57,46 +59,80 @@ def _arrivals_by_hour(scenario: Scenario) -> np.ndarray:
     return np.bincount((t // 60).astype(int).ravel(), minlength=24)[:24].astype(float)
 
 
+#: Trips whose per-trip numbers are turned into Python lists at a time (bounds the memory
+#: the lists take at a million trips; large enough that numpy's call overhead vanishes).
+CHUNK = 1 << 15
+
+
 class _Replication:
-    """Everything one replication of one plan keeps track of."""
+    """Everything one replication of one plan keeps track of.
+
+    The trip loop is the hot path: what depends only on the plan and the trip's own
+    numbers (entitlements, escort minutes, whether the trip passes an escort airport) is
+    computed with numpy for a chunk of trips at once; what depends on the state (seats
+    left, benefit capacity and budget, the account's loyalty, the escort queue) is done
+    trip by trip on plain Python numbers, with dimensions as bits of an ``int``. The
+    SimPy clock is advanced only when an event is due before the next trip, or when the
+    trip starts an escort process.
+    """
 
     def __init__(self, scenario: Scenario, plan: Plan, trips: Trips, base: np.ndarray) -> None:
-        self.s, self.plan, self.trips, self.base = scenario, plan, trips, base
+        self.s, self.plan, self.trips = scenario, plan, trips
         self.env = simpy.Environment()
         self.vt, self.rt = value_tables(scenario), resource_tables(scenario)
         self.levels = plan.levels
         days = scenario.time.horizon_days
         self.days = days
         self.accounts = Accounts(scenario, plan.levels, self.vt)
-        self.tally = Tally(len(scenario.tiers), len(scenario.dimensions), days)
+        T = len(scenario.tiers)
+        self.tally = Tally(T, len(scenario.dimensions), days)
         self.ranks = tier_ranks(scenario)
         kinds = [scenario.resource_of(d).kind for d in scenario.dimensions]
-        self.hold_dims = [j for j, k in enumerate(kinds) if k == "seat_holds"]
-        self.multi = {j for j in self.hold_dims if scenario.dimensions[j].hold == "multi"}
+        bits = [1 << j for j in range(len(kinds))]
+        self.hold_bits = sum(b for b, k in zip(bits, kinds, strict=True) if k == "seat_holds")
+        self.multi_bits = sum(
+            b for b, k, d in zip(bits, kinds, scenario.dimensions, strict=True) if k == "seat_holds" and d.hold == "multi"
+        )
         self.escort_dims = np.array([k == "escort" for k in kinds])
+        self.escort_bits = sum(b for b, k in zip(bits, kinds, strict=True) if k == "escort")
         self.benefit_dims = [j for j, k in enumerate(kinds) if k == "benefit"]
         self.need = np.array([t.escort_need for t in scenario.tiers])
         self.k_flights = [t.departure_uncertainty_flights for t in scenario.tiers]
         self.privacy = [int(t.privacy_seat) for t in scenario.tiers]
         self.unit_cost = np.array([d.unit_cost_cny for d in scenario.dimensions])
-        # seat holds
+        # seat holds (per-flight counters as lists: one trip reads and writes single flights)
         hold_res = next((r for r in scenario.resources if r.kind == "seat_holds"), None)
         self.hold_limit = self.rt.hold_limit
         self.hold_handling = hold_res.unit_cost_cny if hold_res is not None else 0.0
         n_fl = days * len(scenario.flights.departure_hours)
-        self.held = np.zeros(n_fl, dtype=np.int64)  # seats held per flight
-        self.held_used = np.zeros(n_fl, dtype=np.int64)  # held seats a key-account traveller sat in
-        self.ka = np.zeros(n_fl, dtype=np.int64)  # key-account passengers without a hold
+        self.base = base
+        self.base_list = base.tolist()
+        self.held = [0] * n_fl  # seats held per flight
+        self.held_used = [0] * n_fl  # held seats a key-account traveller sat in
+        self.ka = [0] * n_fl  # key-account passengers without a hold
         self.seats = scenario.flights.seats
         # benefits: daily capacity (with the plan's expansion spread over the days) and the budget
-        self.daily_cap = np.full(len(scenario.resources), np.inf)
+        self.daily_cap = [math.inf] * len(scenario.resources)
         for k, r in enumerate(scenario.resources):
             if r.kind == "benefit" and r.daily_capacity is not None:
-                self.daily_cap[k] = r.daily_capacity + plan.expansions[k] / days
-        self.used_today = np.zeros((days, len(scenario.resources)))
-        self.budget = self.rt.budget
+                self.daily_cap[k] = float(r.daily_capacity + plan.expansions[k] / days)
+        self.used_today = [[0.0] * len(scenario.resources) for _ in range(days)]
+        self.budget = float(self.rt.budget)
         self.spent = 0.0
         self.recovery_offer = scenario.loyalty.recovery_offer_cny
+        # what each combination of entitled benefits asks for, in dimension order:
+        # (bit, resource, unit cost) per benefit dimension
+        self._benefit_steps = [(1 << j, int(self.rt.dim_resource[j]), float(self.unit_cost[j])) for j in self.benefit_dims]
+        # running totals per tier, as Python numbers (copied into the Tally at the end)
+        self.pv_sum = [0.0] * T
+        self.revenue = [0.0] * T
+        self.cost_benefits = [0.0] * T
+        self.cost_escort = [0.0] * T
+        self.cost_holds = [0.0] * T
+        self.held_seats = [0] * T
+        self.counts = {k: [0] * T for k in ("requested", "lost_broken", "lost_choice", "refused", "flown")}
+        self.failures = {k: [0] * T for k in ("seat_hold", "benefit", "escort")}
+        self.finished: list[tuple[int, int, int]] = []  # (tier, delivered bits, skipped bits) per trip flown
         # escorts
         esc_k = next((k for k, r in enumerate(scenario.resources) if r.kind == "escort"), None)
         self.escort_wage = 0.0
@@ -106,8 +142,9 @@ class _Replication:
             self.escort_wage = r.wage_cny_per_hour
             roster = roster_with_expansion(r.staff_on_duty, plan.expansions[esc_k] / days, _arrivals_by_hour(scenario))
             self.pool = EscortPool(self.env, r, roster, days)
+        self._escort_cost: dict[int, float] = {}
 
-    # --- the trip ----------------------------------------------------------------
+    # --- the trips -------------------------------------------------------------------
 
     def run(self) -> Outcome:
         self.env.process(self._arrivals())
@@ -120,115 +157,181 @@ class _Replication:
             yield self.env.timeout(day * 1440.0 - self.env.now if day else 0.0)
             self.tally.stages[day] = self.accounts.stage_counts()
 
+    def _chunk(self, lo: int, hi: int) -> zip:
+        """Per-trip numbers of trips ``lo:hi`` as Python lists (zipped), decided in bulk."""
+        tr, sl = self.trips, slice(lo, hi)
+        tier = tr.tier[sl]
+        entitled = tr.u_entitlement[sl] < self.levels[tier]
+        bits = np.left_shift(1, np.arange(entitled.shape[1], dtype=np.int64))
+        mask = entitled.astype(np.int64) @ bits if entitled.size else np.zeros(len(tier), dtype=np.int64)
+        escorted = mask & self.escort_bits
+        # escort minutes summed dimension by dimension, as the trip's own sum would
+        minutes = np.zeros(len(tier))
+        for j in np.flatnonzero(self.escort_dims):
+            minutes = minutes + np.where(entitled[:, j], tr.service_minutes[sl, j], 0.0)
+        no_airport = tr.u_need[sl] >= self.need[tier]
+        day = np.minimum(tr.day[sl], self.days - 1)
+        return zip(
+            tr.arrival[sl].tolist(),
+            tier.tolist(),
+            tr.account[sl].tolist(),
+            tr.flight[sl].tolist(),
+            day.tolist(),
+            tr.fare[sl].tolist(),
+            tr.u_choice[sl].tolist(),
+            mask.tolist(),
+            escorted.tolist(),
+            minutes.tolist(),
+            no_airport.tolist(),
+            strict=True,
+        )
+
     def _arrivals(self):
-        tr, acc, tally = self.trips, self.accounts, self.tally
-        for i in range(len(tr)):
-            at = float(tr.arrival[i])  # the first trips may arrive before time 0: served at once
-            if at > self.env.now:
-                yield self.env.timeout(at - self.env.now)
-            t, a = int(tr.tier[i]), int(tr.account[i])
-            tally.requested[t] += 1
-            if not acc.available(a, self.env.now):
-                tally.lost_broken[t] += 1
-                tally.pv[t] += acc.pv[a]  # the client still judges our offer
-                continue
-            if not acc.flies_with_us(a, float(tr.u_choice[i])):
-                tally.lost_choice[t] += 1
-                tally.pv[t] += acc.pv[a]
-                continue
-            self._serve(i, t, a)
-
-    def _serve(self, i: int, t: int, a: int) -> None:
-        tr, tally = self.trips, self.tally
-        entitled = tr.u_entitlement[i] < self.levels[t]
-        delivered = np.zeros(len(entitled), dtype=bool)
-        applicable = np.ones(len(entitled), dtype=bool)
-        f = int(tr.flight[i])
-        if not self._seat(i, t, f, entitled, delivered):
-            tally.refused[t] += 1
-            tally.pv[t] += self.accounts.pv[a]
-            return
-        tally.flown[t] += 1
-        tally.revenue[t] += tr.fare[i]
-        day = min(int(tr.day[i]), self.days - 1)
-        for j in self.benefit_dims:
-            if not entitled[j]:
-                continue
-            k = self.rt.dim_resource[j]
-            c = self.unit_cost[j]
-            if self.used_today[day, k] + 1 > self.daily_cap[k] + 1e-9 or self.spent + c > self.budget + 1e-9:
-                tally.failures_benefit[t] += 1
-                continue
-            self.used_today[day, k] += 1
-            self.spent += c
-            tally.cost_benefits[t] += c
-            delivered[j] = True
-        bonus = 0.0
-        if self.recovery_offer and self.accounts.in_recovery(a):
-            bonus = self.recovery_offer
-            tally.cost_benefits[t] += bonus
-        escorted = entitled & self.escort_dims
-        if tr.u_need[i] >= self.need[t]:
-            applicable[self.escort_dims] = False  # no escort airport on this trip: nothing to expect
-        elif escorted.any() and self.pool is not None:
-            minutes = float(tr.service_minutes[i][escorted].sum())
-            tally.cost_escort[t] += float(self.unit_cost[escorted].sum())
-
-            def done(ok: bool, t=t, a=a, delivered=delivered, escorted=escorted, bonus=bonus, minutes=minutes) -> None:
-                if ok:
-                    delivered[escorted] = True
-                    tally.cost_escort[t] += self.escort_wage * minutes / 60.0
+        env, acc = self.env, self.accounts
+        stage, pv_of = acc.stage, acc.pv
+        c = self.s.choice
+        b0, b_pv, b_c = c.intercept, c.value_per_cny, c.closeness
+        closeness = acc.closeness
+        requested, lost_broken, lost_choice = (self.counts[k] for k in ("requested", "lost_broken", "lost_choice"))
+        pv_sum = self.pv_sum
+        has_pool = self.pool is not None
+        for lo in range(0, len(self.trips), CHUNK):
+            for at, t, a, f, day, fare, u, mask, escorted, minutes, no_airport in self._chunk(lo, lo + CHUNK):
+                # the first trips may arrive before time 0: served at once
+                if at > env.now and env.peek() <= at:
+                    yield env.timeout(at - env.now)  # let what is due before this trip happen first
+                now = at if at > env.now else env.now
+                requested[t] += 1
+                if stage[a] == BROKEN and not acc.available(a, now):
+                    lost_broken[t] += 1
+                    pv_sum[t] += pv_of[a]  # the client still judges our offer
+                    continue
+                if not u < _logistic(b0 + b_pv * pv_of[a] + b_c * closeness[a]):
+                    lost_choice[t] += 1
+                    pv_sum[t] += pv_of[a]
+                    continue
+                delivered = self._board(t, a, f, day, fare, mask, now)
+                if delivered is None:
+                    continue
+                delivered, bonus = delivered
+                if no_airport:  # no escort airport on this trip: nothing to expect
+                    self._finish(t, a, delivered, self.escort_bits, bonus, now)
+                elif escorted and has_pool:
+                    if at > env.now:
+                        yield env.timeout(at - env.now)  # the escort queue needs the clock at the trip
+                    self._escort(t, a, delivered, escorted, minutes, bonus)
                 else:
-                    tally.failures_escort[t] += 1
-                self._finish(t, a, delivered, applicable, bonus)
+                    self._finish(t, a, delivered, 0, bonus, now)
 
-            self.env.process(self.pool.escort(int(self.ranks[t]), minutes, done))
-            return
-        self._finish(t, a, delivered, applicable, bonus)
+    def _board(self, t: int, a: int, f: int, day: int, fare: float, mask: int, now: float) -> tuple[int, float] | None:
+        """Seat and benefits of a trip flown with us: (delivered bits, recovery bonus), or None if refused."""
+        delivered = self._seat(t, f, mask)
+        if delivered is None:
+            self.counts["refused"][t] += 1
+            self.pv_sum[t] += self.accounts.pv[a]
+            return None
+        self.counts["flown"][t] += 1
+        self.revenue[t] += fare
+        used, cap = self.used_today[day], self.daily_cap
+        for bit, k, c in self._benefit_steps:
+            if not mask & bit:
+                continue
+            if used[k] + 1 > cap[k] + 1e-9 or self.spent + c > self.budget + 1e-9:
+                self.failures["benefit"][t] += 1
+                continue
+            used[k] += 1
+            self.spent += c
+            self.cost_benefits[t] += c
+            delivered |= bit
+        bonus = 0.0
+        if self.recovery_offer and self.accounts.stage[a] == RECOVERY:
+            bonus = self.recovery_offer
+            self.cost_benefits[t] += bonus
+        return delivered, bonus
 
-    def _seat(self, i: int, t: int, f: int, entitled: np.ndarray, delivered: np.ndarray) -> bool:
-        """Book a seat on flight ``f``, with a hold if entitled and available; False if refused."""
-        wants = [j for j in self.hold_dims if entitled[j]]
+    def _seat(self, t: int, f: int, mask: int) -> int | None:
+        """Book a seat on flight ``f``, with a hold if entitled and available.
+
+        Returns the hold dimensions delivered (bits; 0 without a hold), or None if refused.
+        """
+        wants = mask & self.hold_bits
+        held = self.held
         if wants:
-            multi = any(j in self.multi for j in wants)
+            multi = wants & self.multi_bits
             seats_each = 1 + (self.privacy[t] if multi else 0)
-            n_fl = min(self.k_flights[t] if multi else 1, len(self.held) - f)
-            flights = range(f, f + n_fl)
-            if self.held[f] + seats_each <= self.hold_limit:
+            n_fl = min(self.k_flights[t] if multi else 1, len(held) - f)
+            limit = self.hold_limit
+            if held[f] + seats_each <= limit:
                 taken = 0
-                for g in flights:
-                    if self.held[g] + seats_each <= self.hold_limit:
-                        self.held[g] += seats_each
+                for g in range(f, f + n_fl):
+                    if held[g] + seats_each <= limit:
+                        held[g] += seats_each
                         taken += seats_each
                 self.held_used[f] += 1
-                self.tally.held_seats[t] += taken
-                self.tally.cost_seat_holds[t] += self.hold_handling * taken
-                delivered[wants] = True
-                return True
-            self.tally.failures_seat_hold[t] += 1
-        if self.base[f] + self.held[f] + self.ka[f] < self.seats:
+                self.held_seats[t] += taken
+                self.cost_holds[t] += self.hold_handling * taken
+                return wants
+            self.failures["seat_hold"][t] += 1
+        if self.base_list[f] + held[f] + self.ka[f] < self.seats:
             self.ka[f] += 1
-            return True
-        return False
+            return 0
+        return None
 
-    def _finish(self, t: int, a: int, delivered: np.ndarray, applicable: np.ndarray, bonus: float) -> None:
-        tally = self.tally
-        pv = self.accounts.after_trip(a, delivered.astype(float), applicable, self.env.now, bonus)
-        tally.pv[t] += pv
-        tally.delivered[t] += delivered
-        tally.applicable[t] += applicable
+    def _escort(self, t: int, a: int, delivered: int, escorted: int, minutes: float, bonus: float) -> None:
+        cost = self._escort_cost.get(escorted)
+        if cost is None:  # the unit costs of the escorted dimensions, summed as numpy sums them
+            chosen = [bool(escorted >> j & 1) for j in range(len(self.unit_cost))]
+            cost = self._escort_cost[escorted] = float(self.unit_cost[chosen].sum())
+        self.cost_escort[t] += cost
+
+        def done(ok: bool) -> None:
+            got = delivered
+            if ok:
+                got |= escorted
+                self.cost_escort[t] += self.escort_wage * minutes / 60.0
+            else:
+                self.failures["escort"][t] += 1
+            self._finish(t, a, got, 0, bonus, self.env.now)
+
+        self.env.process(self.pool.escort(int(self.ranks[t]), minutes, done))
+
+    def _finish(self, t: int, a: int, delivered: int, skipped: int, bonus: float, now: float) -> None:
+        self.pv_sum[t] += self.accounts.after_trip_bits(a, delivered, skipped, now, bonus)
+        self.finished.append((t, delivered, skipped))
 
     # --- after the horizon ----------------------------------------------------------
 
+    def _fill_tally(self) -> None:
+        """Copy the running totals into the Tally; service counts by tier from the trips flown."""
+        tally = self.tally
+        for name, values in self.counts.items():
+            getattr(tally, name)[:] = values
+        for name, values in self.failures.items():
+            getattr(tally, f"failures_{name}")[:] = values
+        tally.pv[:] = self.pv_sum
+        tally.revenue[:] = self.revenue
+        tally.cost_benefits[:] = self.cost_benefits
+        tally.cost_escort[:] = self.cost_escort
+        tally.cost_seat_holds[:] = self.cost_holds
+        tally.held_seats[:] = self.held_seats
+        if self.finished:
+            t, delivered, skipped = (np.array(x, dtype=np.int64) for x in zip(*self.finished, strict=True))
+            T = len(tally.flown)
+            for j in range(tally.delivered.shape[1]):
+                tally.delivered[:, j] = np.bincount(t, weights=(delivered >> j) & 1, minlength=T)
+                tally.applicable[:, j] = np.bincount(t, weights=1 - ((skipped >> j) & 1), minlength=T)
+
     def _outcome(self) -> Outcome:
+        self._fill_tally()
         s, tally = self.s, self.tally
+        held, held_used, ka = (np.array(x, dtype=np.int64) for x in (self.held, self.held_used, self.ka))
         # displacement: base passengers turned away who would have flown in unused held seats
-        free_with = np.clip(self.seats - self.held - self.ka, 0, None)
-        free_without = np.clip(self.seats - self.held_used - self.ka, 0, None)
+        free_with = np.clip(self.seats - held - ka, 0, None)
+        free_without = np.clip(self.seats - held_used - ka, 0, None)
         boarded = np.minimum(self.base, free_with)
         displaced = np.minimum(self.base, free_without) - boarded
         fare = s.flights.base_fare_cny
-        held_total = max(int(self.held.sum()), 1)
+        held_total = max(int(held.sum()), 1)
         displacement = float(displaced.sum()) * fare
         # attribute the displacement to tiers by their share of held seats
         share = tally.held_seats / held_total
@@ -240,8 +343,8 @@ class _Replication:
             pool=self.pool,
             base_revenue=float(boarded.sum()) * fare,
             displaced_seats=int(displaced.sum()),
-            held_seats=int(self.held.sum()),
-            held_used=int(self.held_used.sum()),
+            held_seats=int(held.sum()),
+            held_used=int(held_used.sum()),
             breaks=self.accounts.breaks,
         )
 
