@@ -1,11 +1,10 @@
 """The escort pool: staff on duty by hour, priority by tier, patience — DESIGN.md, *Resources*.
 
-A SimPy ``PriorityResource`` with one slot per staff member at the busiest hour. In every
-hour with fewer staff on duty, roster "blockers" take the missing slots at the highest
-priority and give them back when the shift starts; a blocker waits for a staff member to
-finish the escort in progress (overtime), never interrupts one. Requests queue by tier
-rank (higher tiers first, then first come first served); a request not started within
-the patience has failed and leaves the queue.
+A SimPy ``PriorityResource`` whose number of servers follows the roster hour by hour.
+When fewer staff come on duty, escorts in progress finish (overtime: a shift change never
+interrupts one) and no new escort starts until fewer are busy than are on duty. Requests
+queue by tier rank (higher tiers first, then first come first served); a request not
+started within the patience has failed and leaves the queue.
 
 Utilization and waits are measured here: busy staff-minutes per hour of the day over
 staffed minutes, the wait of every request, and whether it had to wait at all.
@@ -21,9 +20,6 @@ import simpy
 from .scenario import EscortResource
 
 __all__ = ["EscortPool", "roster_with_expansion"]
-
-_BLOCKER_PRIORITY = -(10**9)
-
 
 def roster_with_expansion(
     staff_on_duty: list[int], extra_staff_hours_per_day: float, arrivals_by_hour: np.ndarray
@@ -47,6 +43,34 @@ def _clock_minutes(t: np.ndarray) -> np.ndarray:
     return days[:, None] * 60.0 + np.clip(rest[:, None] - 60.0 * np.arange(24)[None, :], 0.0, 60.0)
 
 
+class _OnDuty(simpy.PriorityResource):
+    """A priority resource whose number of servers follows the staff on duty.
+
+    When fewer staff come on duty, escorts in progress finish (overtime) and no new one
+    starts until fewer are busy than are on duty; when more come on duty, waiting
+    requests start at once, by priority. (SimPy's ``_do_put`` is the hook a resource
+    overrides to decide whether a request is granted.)
+    """
+
+    def __init__(self, env: simpy.Environment, on_duty: int) -> None:
+        super().__init__(env, capacity=max(on_duty, 1))
+        self.on_duty = on_duty
+
+    def _do_put(self, event: simpy.resources.resource.PriorityRequest) -> None:
+        if len(self.users) < self.on_duty:
+            self.users.append(event)
+            event.usage_since = self._env.now
+            event.succeed()
+
+    def set_on_duty(self, staff: int) -> None:
+        self.on_duty = staff
+        while self.put_queue and len(self.users) < staff:
+            busy = len(self.users)
+            self._trigger_put(None)
+            if len(self.users) == busy:
+                break
+
+
 class EscortPool:
     """The escort staff of one replication inside a SimPy environment (times in minutes)."""
 
@@ -56,52 +80,34 @@ class EscortPool:
         self.days = days
         self.patience = resource.patience_minutes
         self.capacity = int(self.roster.max()) if self.roster.size else 0
-        self.pool = simpy.PriorityResource(env, capacity=max(self.capacity, 1))
+        # every slot is free at time 0 until the roster applies (see _shifts)
+        self.pool = _OnDuty(env, max(self.capacity, 1))
         self.busy: list[tuple[float, float]] = []
         self.waits: list[float] = []
         self.waited: list[bool] = []
         self.arrived_at: list[float] = []
-        starts, _, ends = self._off_duty_blocks()
-        if len(starts):
-            env.process(self._shifts(starts.tolist(), ends.tolist()))
+        env.process(self._shifts())
 
-    def _off_duty_blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every off-duty span of every staff slot over the horizon: (start, slot, end) in minutes.
+    def _shifts(self) -> Generator[simpy.Event, object, None]:
+        """Apply the roster hour by hour (only the hours where it changes), then free every slot.
 
-        Sorted by start, then slot. A span is a maximal run of hours in which the slot is
-        off duty; with nobody ever on duty, slot 0 is off for the whole horizon.
+        The first trips' requests at time 0 come first; after the horizon every slot is
+        free, so requests still waiting are served, their trips ending after the horizon.
         """
-        hours = self.days * 24
-        if self.capacity == 0:
-            return np.zeros(1), np.zeros(1, dtype=np.int64), np.array([hours * 60.0])
-        out = []
-        for unit in range(self.capacity):
-            off = np.tile(self.roster <= unit, self.days)
-            edges = np.diff(np.concatenate(([False], off, [False])).astype(np.int8))
-            start, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-            out.append((start * 60.0, np.full(len(start), unit), end * 60.0))
-        start, unit, end = (np.concatenate(x) for x in zip(*out, strict=True))
-        order = np.lexsort((unit, start))
-        return start[order], unit[order], end[order]
-
-    def _shifts(self, starts: list[float], ends: list[float]) -> Generator[simpy.Event, object, None]:
-        """Start each off-duty span's blocker when the span begins (in slot order at the same time).
-
-        Blockers are created as their spans begin, not all at time 0: a year of a large
-        roster has a hundred thousand spans, and a heap that holds them all slows every event.
-        """
-        # requests the first trips make at time 0 come before the blockers of time 0
+        r = self.roster.tolist()
+        changes = [h for h in range(1, 24) if r[h] != r[h - 1]]
+        if r[0] != r[23]:
+            changes = [0, *changes]
         yield self.env.timeout(0.0)
-        for start, end in zip(starts, ends, strict=True):
-            if start > self.env.now:
-                yield self.env.timeout(start - self.env.now)
-            self.env.process(self._block(end))
-
-    def _block(self, end: float) -> Generator[simpy.Event, object, None]:
-        with self.pool.request(priority=_BLOCKER_PRIORITY) as req:
-            yield req
-            if self.env.now < end:
-                yield self.env.timeout(end - self.env.now)
+        self.pool.set_on_duty(r[0])
+        for day in range(self.days):
+            for h in changes:
+                at = day * 1440.0 + h * 60.0
+                if at > 0.0:
+                    yield self.env.timeout(at - self.env.now)
+                    self.pool.set_on_duty(r[h])
+        yield self.env.timeout(self.days * 1440.0 - self.env.now)
+        self.pool.set_on_duty(max(self.capacity, 1))
 
     def escort(self, rank: int, minutes: float, done: Callable[[bool], None]) -> Generator[simpy.Event, object, None]:
         """One escort request: wait (by priority, within patience), serve, then call ``done(success)``."""
