@@ -109,31 +109,44 @@ class EscortPool:
         yield self.env.timeout(self.days * 1440.0 - self.env.now)
         self.pool.set_on_duty(max(self.capacity, 1))
 
-    def escort(self, rank: int, minutes: float, done: Callable[[bool], None]) -> Generator[simpy.Event, object, None]:
-        """One escort request: wait (by priority, within patience), serve, then call ``done(success)``."""
-        arrived = self.env.now
+    def escort(self, rank: int, minutes: float, done: Callable[[bool], None]) -> None:
+        """Request an escort now: wait (by priority, within patience), serve, then call ``done(success)``.
+
+        Event-driven (callbacks on the request and timeouts), not a process per escort:
+        a year of a large book makes hundreds of thousands of requests.
+        """
+        env = self.env
+        arrived = env.now
         self.arrived_at.append(arrived)
         req = self.pool.request(priority=-rank)
-        if req.triggered or self.patience is None:
-            yield req  # a free escort (or no patience limit): no timeout to race
+        if req.triggered:  # a free escort
+            self._serve(req, arrived, minutes, done)
+        elif self.patience is None:
+            req.callbacks.append(lambda _: self._serve(req, arrived, minutes, done))
         else:
-            timeout = self.env.timeout(self.patience)
-            yield req | timeout
-        if not req.triggered:
-            req.cancel()
-            self.waits.append(self.env.now - arrived)
-            self.waited.append(True)
-            done(False)
-            return
+
+            def give_up(_: simpy.Event) -> None:
+                if req.triggered:  # granted at the same moment: it goes ahead
+                    return
+                req.cancel()
+                self.waits.append(env.now - arrived)
+                self.waited.append(True)
+                done(False)
+
+            req.callbacks.append(lambda _: self._serve(req, arrived, minutes, done))
+            env.timeout(self.patience).callbacks.append(give_up)
+
+    def _serve(self, req: simpy.Event, arrived: float, minutes: float, done: Callable[[bool], None]) -> None:
         start = self.env.now
         self.waits.append(start - arrived)
         self.waited.append(start > arrived)
-        try:
-            yield self.env.timeout(minutes)
-        finally:
+
+        def end(_: simpy.Event) -> None:
             self.pool.release(req)
-        self.busy.append((start, self.env.now))
-        done(True)
+            self.busy.append((start, self.env.now))
+            done(True)
+
+        self.env.timeout(minutes).callbacks.append(end)
 
     # --- measurements --------------------------------------------------------------
 

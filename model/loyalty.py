@@ -71,21 +71,37 @@ class Accounts:
             )
         ]
         self._all = sum(bits)
-        self.pv = [self._update(int(t), e, 0, self._all) for t, e in zip(self._tier, self.experienced, strict=True)]
+        # A dimension the plan gives a tier at level 0 is never delivered to its trips, so its
+        # experienced level stays 0.0 and its PV term is a constant: such entries become
+        # (bit, None, …, term) and the trip's pass adds the term without recomputing it.
+        levels = np.asarray(levels, dtype=float)
+        self._never = [sum(b for b, lv in zip(bits, row, strict=True) if lv == 0.0) for row in levels.tolist()]
+        self._fast = [
+            tuple(
+                (b, None, 0.0, 0.0, self._update(tab[j : j + 1], [0.0], 0, self._all)) if never & b else tab[j]
+                for j, b in enumerate(bits)
+            )
+            for tab, never in zip(self._tables, self._never, strict=True)
+        ]
+        self.pv = [self._update(self._tables[t], e, 0, self._all) for t, e in zip(self._tier, self.experienced, strict=True)]
         for a in range(len(self.tier)):
             self._restage(a)
         self.breaks = 0  # accounts broken at day 0 are not churn of this horizon
 
-    def _update(self, tier: int, e: list[float], delivered: int, skipped: int) -> float:
+    def _update(self, table: tuple, e: list[float], delivered: int, skipped: int) -> float:
         """Move the experienced levels ``e`` (in place) toward the trip's deliveries; return PV.
 
-        One pass over the dimensions: ``e ← e + α·(delivered − e)`` where the dimension
-        applied to the trip, then ``w·u(e − r)`` summed in dimension order.
+        One pass over the dimensions of a tier's ``table``: ``e ← e + α·(delivered − e)``
+        where the dimension applied to the trip, then ``w·u(e − r)`` summed in dimension order.
         """
         alpha, lam, rho = self.loyalty.experience_smoothing, self._lam, self._rho
         pv = 0.0
         j = 0
-        for b, r, hs, weak, w in self._tables[tier]:
+        for b, r, hs, weak, w in table:
+            if r is None:  # never delivered: w is the constant term
+                pv += w
+                j += 1
+                continue
             x = e[j]
             if not skipped & b:
                 x = x + alpha * ((1.0 if delivered & b else 0.0) - x)
@@ -104,7 +120,7 @@ class Accounts:
 
     def value_of(self, tier: int, levels: np.ndarray) -> float:
         """PV per trip (CNY) of a tier's client at the given experienced levels."""
-        return self._update(tier, np.asarray(levels, dtype=float).tolist(), 0, self._all)
+        return self._update(self._tables[tier], np.asarray(levels, dtype=float).tolist(), 0, self._all)
 
     def available(self, a: int, now: float) -> bool:
         """False while the account is broken and within the re-acquisition delay."""
@@ -134,7 +150,9 @@ class Accounts:
     def after_trip_bits(self, a: int, delivered: int, skipped: int, now: float, bonus: float) -> float:
         """:meth:`after_trip` with bit masks: bit j of ``delivered`` set if dimension j was
         delivered, of ``skipped`` if it did not apply to the trip (its level is left alone)."""
-        pv = self._update(self._tier[a], self.experienced[a], delivered, skipped)
+        t = self._tier[a]
+        table = self._fast[t] if not delivered & self._never[t] else self._tables[t]
+        pv = self._update(table, self.experienced[a], delivered, skipped)
         self.pv[a] = pv
         trip_pv = pv + bonus
         lo = self.loyalty

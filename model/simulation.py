@@ -63,6 +63,18 @@ def _arrivals_by_hour(scenario: Scenario) -> np.ndarray:
 #: the lists take at a million trips; large enough that numpy's call overhead vanishes).
 CHUNK = 1 << 15
 
+#: Per-tier counters kept as lists while the replication runs, copied into the Tally after it.
+_COUNTS = (
+    "requested",
+    "lost_broken",
+    "lost_choice",
+    "refused",
+    "flown",
+    "failures_seat_hold",
+    "failures_benefit",
+    "failures_escort",
+)
+
 
 class _Replication:
     """Everything one replication of one plan keeps track of.
@@ -86,7 +98,7 @@ class _Replication:
         self.accounts = Accounts(scenario, plan.levels, self.vt)
         T = len(scenario.tiers)
         self.tally = Tally(T, len(scenario.dimensions), days)
-        self.ranks = tier_ranks(scenario)
+        self.rank = tier_ranks(scenario).tolist()
         kinds = [scenario.resource_of(d).kind for d in scenario.dimensions]
         bits = [1 << j for j in range(len(kinds))]
         self.hold_bits = sum(b for b, k in zip(bits, kinds, strict=True) if k == "seat_holds")
@@ -96,6 +108,7 @@ class _Replication:
         self.escort_dims = np.array([k == "escort" for k in kinds])
         self.escort_bits = sum(b for b, k in zip(bits, kinds, strict=True) if k == "escort")
         self.benefit_dims = [j for j, k in enumerate(kinds) if k == "benefit"]
+        self.benefit_bits = sum(1 << j for j in self.benefit_dims)
         self.need = np.array([t.escort_need for t in scenario.tiers])
         self.k_flights = [t.departure_uncertainty_flights for t in scenario.tiers]
         self.privacy = [int(t.privacy_seat) for t in scenario.tiers]
@@ -130,9 +143,11 @@ class _Replication:
         self.cost_escort = [0.0] * T
         self.cost_holds = [0.0] * T
         self.held_seats = [0] * T
-        self.counts = {k: [0] * T for k in ("requested", "lost_broken", "lost_choice", "refused", "flown")}
-        self.failures = {k: [0] * T for k in ("seat_hold", "benefit", "escort")}
-        self.finished: list[tuple[int, int, int]] = []  # (tier, delivered bits, skipped bits) per trip flown
+        self.requested, self.lost_broken, self.lost_choice = [0] * T, [0] * T, [0] * T
+        self.refused, self.flown = [0] * T, [0] * T
+        self.failures_seat_hold, self.failures_benefit, self.failures_escort = [0] * T, [0] * T, [0] * T
+        # per trip flown: tier, dimensions delivered and dimensions that did not apply (bits)
+        self.finished: tuple[list[int], list[int], list[int]] = ([], [], [])
         # escorts
         esc_k = next((k for k, r in enumerate(scenario.resources) if r.kind == "escort"), None)
         self.escort_wage = 0.0
@@ -164,7 +179,6 @@ class _Replication:
         entitled = tr.u_entitlement[sl] < self.levels[tier]
         bits = np.left_shift(1, np.arange(entitled.shape[1], dtype=np.int64))
         mask = entitled.astype(np.int64) @ bits if entitled.size else np.zeros(len(tier), dtype=np.int64)
-        escorted = mask & self.escort_bits
         # escort minutes summed dimension by dimension, as the trip's own sum would
         minutes = np.zeros(len(tier))
         for j in np.flatnonzero(self.escort_dims):
@@ -180,7 +194,6 @@ class _Replication:
             tr.fare[sl].tolist(),
             tr.u_choice[sl].tolist(),
             mask.tolist(),
-            escorted.tolist(),
             minutes.tolist(),
             no_airport.tolist(),
             strict=True,
@@ -188,19 +201,22 @@ class _Replication:
 
     def _arrivals(self):
         env, acc = self.env, self.accounts
-        stage, pv_of = acc.stage, acc.pv
+        stage, pv_of, closeness = acc.stage, acc.pv, acc.closeness
         c = self.s.choice
         b0, b_pv, b_c = c.intercept, c.value_per_cny, c.closeness
-        closeness = acc.closeness
-        requested, lost_broken, lost_choice = (self.counts[k] for k in ("requested", "lost_broken", "lost_choice"))
-        pv_sum = self.pv_sum
-        has_pool = self.pool is not None
+        requested, lost_broken, lost_choice = self.requested, self.lost_broken, self.lost_choice
+        pv_sum, board, finish = self.pv_sum, self._board, self._finish
+        esc_bits = self.escort_bits if self.pool is not None else 0
         for lo in range(0, len(self.trips), CHUNK):
-            for at, t, a, f, day, fare, u, mask, escorted, minutes, no_airport in self._chunk(lo, lo + CHUNK):
+            for at, t, a, f, day, fare, u, mask, minutes, no_airport in self._chunk(lo, lo + CHUNK):
                 # the first trips may arrive before time 0: served at once
-                if at > env.now and env.peek() <= at:
-                    yield env.timeout(at - env.now)  # let what is due before this trip happen first
-                now = at if at > env.now else env.now
+                now = env.now
+                if at > now:
+                    if env.peek() <= at:
+                        yield env.timeout(at - now)  # let what is due before this trip happen first
+                        now = env.now
+                    else:
+                        now = at
                 requested[t] += 1
                 if stage[a] == BROKEN and not acc.available(a, now):
                     lost_broken[t] += 1
@@ -210,72 +226,64 @@ class _Replication:
                     lost_choice[t] += 1
                     pv_sum[t] += pv_of[a]
                     continue
-                delivered = self._board(t, a, f, day, fare, mask, now)
-                if delivered is None:
+                delivered = board(t, a, f, day, fare, mask)
+                if delivered < 0:
                     continue
-                delivered, bonus = delivered
+                bonus = 0.0
+                if self.recovery_offer and stage[a] == RECOVERY:
+                    bonus = self.recovery_offer
+                    self.cost_benefits[t] += bonus
                 if no_airport:  # no escort airport on this trip: nothing to expect
-                    self._finish(t, a, delivered, self.escort_bits, bonus, now)
-                elif escorted and has_pool:
+                    finish(t, a, delivered, self.escort_bits, bonus, now)
+                elif mask & esc_bits:
                     if at > env.now:
                         yield env.timeout(at - env.now)  # the escort queue needs the clock at the trip
-                    self._escort(t, a, delivered, escorted, minutes, bonus)
+                    self._escort(t, a, delivered, mask & esc_bits, minutes, bonus)
                 else:
-                    self._finish(t, a, delivered, 0, bonus, now)
+                    finish(t, a, delivered, 0, bonus, now)
 
-    def _board(self, t: int, a: int, f: int, day: int, fare: float, mask: int, now: float) -> tuple[int, float] | None:
-        """Seat and benefits of a trip flown with us: (delivered bits, recovery bonus), or None if refused."""
-        delivered = self._seat(t, f, mask)
-        if delivered is None:
-            self.counts["refused"][t] += 1
-            self.pv_sum[t] += self.accounts.pv[a]
-            return None
-        self.counts["flown"][t] += 1
-        self.revenue[t] += fare
-        used, cap = self.used_today[day], self.daily_cap
-        for bit, k, c in self._benefit_steps:
-            if not mask & bit:
-                continue
-            if used[k] + 1 > cap[k] + 1e-9 or self.spent + c > self.budget + 1e-9:
-                self.failures["benefit"][t] += 1
-                continue
-            used[k] += 1
-            self.spent += c
-            self.cost_benefits[t] += c
-            delivered |= bit
-        bonus = 0.0
-        if self.recovery_offer and self.accounts.stage[a] == RECOVERY:
-            bonus = self.recovery_offer
-            self.cost_benefits[t] += bonus
-        return delivered, bonus
-
-    def _seat(self, t: int, f: int, mask: int) -> int | None:
-        """Book a seat on flight ``f``, with a hold if entitled and available.
-
-        Returns the hold dimensions delivered (bits; 0 without a hold), or None if refused.
-        """
-        wants = mask & self.hold_bits
+    def _board(self, t: int, a: int, f: int, day: int, fare: float, mask: int) -> int:
+        """Seat and benefits of a trip flown with us: the dimensions delivered (bits), or -1 if refused."""
         held = self.held
-        if wants:
+        delivered = 0
+        wants = mask & self.hold_bits
+        if wants:  # a held seat, if the flight's hold limit allows
             multi = wants & self.multi_bits
             seats_each = 1 + (self.privacy[t] if multi else 0)
-            n_fl = min(self.k_flights[t] if multi else 1, len(held) - f)
             limit = self.hold_limit
             if held[f] + seats_each <= limit:
                 taken = 0
-                for g in range(f, f + n_fl):
+                for g in range(f, f + min(self.k_flights[t] if multi else 1, len(held) - f)):
                     if held[g] + seats_each <= limit:
                         held[g] += seats_each
                         taken += seats_each
                 self.held_used[f] += 1
                 self.held_seats[t] += taken
                 self.cost_holds[t] += self.hold_handling * taken
-                return wants
-            self.failures["seat_hold"][t] += 1
-        if self.base_list[f] + held[f] + self.ka[f] < self.seats:
+                delivered = wants
+            else:
+                self.failures_seat_hold[t] += 1
+        if not delivered:  # without a hold: base passengers booked first, so a full flight refuses
+            if self.base_list[f] + held[f] + self.ka[f] >= self.seats:
+                self.refused[t] += 1
+                self.pv_sum[t] += self.accounts.pv[a]
+                return -1
             self.ka[f] += 1
-            return 0
-        return None
+        self.flown[t] += 1
+        self.revenue[t] += fare
+        if mask & self.benefit_bits:
+            used, cap = self.used_today[day], self.daily_cap
+            for bit, k, c in self._benefit_steps:
+                if not mask & bit:
+                    continue
+                if used[k] + 1 > cap[k] + 1e-9 or self.spent + c > self.budget + 1e-9:
+                    self.failures_benefit[t] += 1
+                    continue
+                used[k] += 1
+                self.spent += c
+                self.cost_benefits[t] += c
+                delivered |= bit
+        return delivered
 
     def _escort(self, t: int, a: int, delivered: int, escorted: int, minutes: float, bonus: float) -> None:
         cost = self._escort_cost.get(escorted)
@@ -290,32 +298,33 @@ class _Replication:
                 got |= escorted
                 self.cost_escort[t] += self.escort_wage * minutes / 60.0
             else:
-                self.failures["escort"][t] += 1
+                self.failures_escort[t] += 1
             self._finish(t, a, got, 0, bonus, self.env.now)
 
-        self.env.process(self.pool.escort(int(self.ranks[t]), minutes, done))
+        self.pool.escort(self.rank[t], minutes, done)
 
     def _finish(self, t: int, a: int, delivered: int, skipped: int, bonus: float, now: float) -> None:
         self.pv_sum[t] += self.accounts.after_trip_bits(a, delivered, skipped, now, bonus)
-        self.finished.append((t, delivered, skipped))
+        tiers, got, skip = self.finished
+        tiers.append(t)
+        got.append(delivered)
+        skip.append(skipped)
 
     # --- after the horizon ----------------------------------------------------------
 
     def _fill_tally(self) -> None:
         """Copy the running totals into the Tally; service counts by tier from the trips flown."""
         tally = self.tally
-        for name, values in self.counts.items():
-            getattr(tally, name)[:] = values
-        for name, values in self.failures.items():
-            getattr(tally, f"failures_{name}")[:] = values
+        for name in _COUNTS:
+            getattr(tally, name)[:] = getattr(self, name)
         tally.pv[:] = self.pv_sum
         tally.revenue[:] = self.revenue
         tally.cost_benefits[:] = self.cost_benefits
         tally.cost_escort[:] = self.cost_escort
         tally.cost_seat_holds[:] = self.cost_holds
         tally.held_seats[:] = self.held_seats
-        if self.finished:
-            t, delivered, skipped = (np.array(x, dtype=np.int64) for x in zip(*self.finished, strict=True))
+        if self.finished[0]:
+            t, delivered, skipped = (np.array(x, dtype=np.int64) for x in self.finished)
             T = len(tally.flown)
             for j in range(tally.delivered.shape[1]):
                 tally.delivered[:, j] = np.bincount(t, weights=(delivered >> j) & 1, minlength=T)
