@@ -21,6 +21,7 @@ from .scenario import EscortResource
 
 __all__ = ["EscortPool", "roster_with_expansion"]
 
+
 def roster_with_expansion(
     staff_on_duty: list[int], extra_staff_hours_per_day: float, arrivals_by_hour: np.ndarray
 ) -> np.ndarray:

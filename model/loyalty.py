@@ -83,7 +83,9 @@ class Accounts:
             )
             for tab, never in zip(self._tables, self._never, strict=True)
         ]
-        self.pv = [self._update(self._tables[t], e, 0, self._all) for t, e in zip(self._tier, self.experienced, strict=True)]
+        self.pv = [
+            self._update(self._tables[t], e, 0, self._all) for t, e in zip(self._tier, self.experienced, strict=True)
+        ]
         for a in range(len(self.tier)):
             self._restage(a)
         self.breaks = 0  # accounts broken at day 0 are not churn of this horizon

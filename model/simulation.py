@@ -103,7 +103,9 @@ class _Replication:
         bits = [1 << j for j in range(len(kinds))]
         self.hold_bits = sum(b for b, k in zip(bits, kinds, strict=True) if k == "seat_holds")
         self.multi_bits = sum(
-            b for b, k, d in zip(bits, kinds, scenario.dimensions, strict=True) if k == "seat_holds" and d.hold == "multi"
+            b
+            for b, k, d in zip(bits, kinds, scenario.dimensions, strict=True)
+            if k == "seat_holds" and d.hold == "multi"
         )
         self.escort_dims = np.array([k == "escort" for k in kinds])
         self.escort_bits = sum(b for b, k in zip(bits, kinds, strict=True) if k == "escort")
@@ -135,7 +137,9 @@ class _Replication:
         self.recovery_offer = scenario.loyalty.recovery_offer_cny
         # what each combination of entitled benefits asks for, in dimension order:
         # (bit, resource, unit cost) per benefit dimension
-        self._benefit_steps = [(1 << j, int(self.rt.dim_resource[j]), float(self.unit_cost[j])) for j in self.benefit_dims]
+        self._benefit_steps = [
+            (1 << j, int(self.rt.dim_resource[j]), float(self.unit_cost[j])) for j in self.benefit_dims
+        ]
         # running totals per tier, as Python numbers (copied into the Tally at the end)
         self.pv_sum = [0.0] * T
         self.revenue = [0.0] * T
