@@ -1,0 +1,81 @@
+"""``python -m experiments.bench [--quick] [--only a,b] [--out FILE] [--force]`` — run the benchmarks.
+
+Prints the table and the targets, and writes the record as JSON (by default
+``experiments/bench/results/latest.json``, which each full run replaces; a file named
+with ``--out`` is never replaced without ``--force``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .suite import SECTIONS, run_suite, table_rows, write_json
+
+LATEST = Path(__file__).parent / "results" / "latest.json"
+
+
+def _sections(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return SECTIONS
+    names = tuple(x.strip() for x in text.split(",") if x.strip())
+    unknown = [x for x in names if x not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"--only {text!r}: sections are {', '.join(SECTIONS)}")
+    return names
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="every case small: checks the suite, not the speed")
+    parser.add_argument(
+        "--only", type=_sections, default=SECTIONS, help=f"comma-separated sections of {', '.join(SECTIONS)}"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON record (default experiments/bench/results/latest.json for a full run; none for --quick)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace the --out file if it exists")
+    args = parser.parse_args(argv)
+    size = "quick" if args.quick else "full"
+    out = args.out
+    if out is not None and out.exists() and not args.force:
+        parser.error(f"--out {out}: the file exists; give --force to replace it")
+    if out is None and size == "full":
+        out = LATEST
+
+    console = Console()
+    record = run_suite(size, args.only, progress=lambda msg: console.print(f"[dim]… {msg}[/dim]"))
+
+    table = Table(title=f"halfstep benchmarks ({size}; CPU time unless stated, best of repeats)")
+    for col in ("case", "halfstep", "reference", "ratio"):
+        table.add_column(col, overflow="fold")
+    for row in table_rows(record):
+        table.add_row(*row)
+    console.print(table)
+    targets = Table(title="targets (this 2-core machine)")
+    for col in ("target", "measured", "limit", "met"):
+        targets.add_column(col)
+    for t in record["targets"]:
+        met = "—" if size == "quick" else ("yes" if t["met"] else "[bold red]no[/bold red]")
+        targets.add_row(t["target"], f"{t['value']:.2f}", f"{t['op']} {t['limit']:g}", met)
+    console.print(targets)
+    m = record["machine"]
+    console.print(
+        f"load average {m['load_average'][0]:.2f} before, {m['load_average_after'][0]:.2f} after; "
+        f"{record['seconds']:.0f} s in all; commit {m['commit']}"
+    )
+    if out is not None:
+        write_json(record, out)
+        console.print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
