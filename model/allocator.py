@@ -185,10 +185,13 @@ def _level_sums(coef: np.ndarray, y: np.ndarray, uniform: bool) -> tuple[np.ndar
     return y[keep], coef[keep]
 
 
-def _string_order(count: int) -> np.ndarray:
-    """Rank of each of 0 … count−1 when their decimal strings are sorted ("10" before "2")."""
+def _string_order(count: int, follow: str = "") -> np.ndarray:
+    """Rank of each of 0 … count−1 when their decimal strings, followed by ``follow``, are sorted.
+
+    ``"10" < "2"``; and with ``follow="_"``, ``"10_" < "1_"`` ("0" sorts before "_").
+    """
     rank = np.empty(count, dtype=np.int64)
-    rank[sorted(range(count), key=str)] = np.arange(count)
+    rank[sorted(range(count), key=lambda x: f"{x}{follow}")] = np.arange(count)
     return rank
 
 
@@ -203,7 +206,7 @@ def _columns(
     plan to the last bit. Names are made only when asked for.
     """
     TD = T * D
-    ri, rj = _string_order(T), _string_order(D)
+    ri, rj = _string_order(T, "_"), _string_order(D)  # the tier is followed by "_j" in a name
     cell = (ri[:, None] * D + rj[None, :]) if T and D else np.zeros((T, D), dtype=np.int64)
     ke = expandable.tolist()
     e = {k: int(pos) for k, pos in zip(ke, _string_order(len(ke)), strict=True)}
