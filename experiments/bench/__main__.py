@@ -1,20 +1,22 @@
-"""``python -m experiments.bench [--quick] [--only a,b] [--out FILE] [--force]`` — run the benchmarks.
+"""``python -m experiments.bench [--quick] [--only a,b] [--out FILE] [--force] [--markdown] [--show FILE]``.
 
-Prints the table and the targets, and writes the record as JSON (by default
-``experiments/bench/results/latest.json``, which each full run replaces; a file named
-with ``--out`` is never replaced without ``--force``).
+Runs the benchmarks, prints the table and the targets, and writes the record as JSON (by
+default ``experiments/bench/results/latest.json``, which each full run replaces; a file
+named with ``--out`` is never replaced without ``--force``). ``--show FILE`` prints the
+tables of a record without running anything; ``--markdown`` prints them as Markdown too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from .suite import SECTIONS, run_suite, table_rows, write_json
+from .suite import SECTIONS, markdown, run_suite, table_rows, write_json
 
 LATEST = Path(__file__).parent / "results" / "latest.json"
 
@@ -42,7 +44,17 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON record (default experiments/bench/results/latest.json for a full run; none for --quick)",
     )
     parser.add_argument("--force", action="store_true", help="replace the --out file if it exists")
+    parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
+    parser.add_argument("--show", type=Path, default=None, help="print the tables of this record; run nothing")
     args = parser.parse_args(argv)
+    console = Console()
+    if args.show is not None:
+        try:
+            record = json.loads(args.show.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            parser.error(f"--show {args.show}: cannot be read as a benchmark record ({e})")
+        _print(console, record, args.markdown)
+        return 0
     size = "quick" if args.quick else "full"
     out = args.out
     if out is not None and out.exists() and not args.force:
@@ -50,8 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     if out is None and size == "full":
         out = LATEST
 
-    console = Console()
     record = run_suite(size, args.only, progress=lambda msg: console.print(f"[dim]… {msg}[/dim]"))
+    _print(console, record, args.markdown)
+    if out is not None:
+        write_json(record, out)
+        console.print(f"wrote {out}")
+    return 0
+
+
+def _print(console: Console, record: dict, as_markdown: bool) -> None:
+    size = record["size"]
 
     table = Table(title=f"halfstep benchmarks ({size}; CPU time unless stated, best of repeats)")
     for col in ("case", "halfstep", "reference", "ratio"):
@@ -71,10 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {m['load_average'][0]:.2f} before, {m['load_average_after'][0]:.2f} after; "
         f"{record['seconds']:.0f} s in all; commit {m['commit']}"
     )
-    if out is not None:
-        write_json(record, out)
-        console.print(f"wrote {out}")
-    return 0
+    if as_markdown:
+        print(markdown(record))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from . import cases
 from .measure import machine
 from .scenarios import scaled_book
 
-__all__ = ["SECTIONS", "SIZES", "Size", "run_suite", "table_rows", "targets", "write_json"]
+__all__ = ["SECTIONS", "SIZES", "Size", "markdown", "run_suite", "table_rows", "targets", "write_json"]
 
 SECTIONS = ("simulator", "queue", "allocator", "workers", "memory")
 
@@ -130,75 +130,72 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _fmt(x: float, unit: str = "") -> str:
-    if x >= 100:
-        return f"{x:,.0f}{unit}"
-    if x >= 1:
-        return f"{x:,.2f}{unit}"
-    return f"{x:.3f}{unit}"
+#: How each case is shown: (case, halfstep, reference, ratio) templates over the case's numbers.
+_ROWS: dict[str, tuple[str, str, str, str]] = {
+    "simulator": (
+        "simulator: {accounts:,} accounts, {trips:,} trips",
+        "{trips_per_second:,.0f} trips/s",
+        "bare SimPy M/M/c: {bare_customers_per_second:,.0f} customers/s",
+        "{ratio:.2f}",
+    ),
+    "queue": (
+        "escort queue alone, M/M/6 at ρ = 0.8, {customers:,} customers",
+        "{customers_per_second:,.0f} customers/s",
+        "Ciw: {ciw_customers_per_second:,.0f} customers/s",
+        "{ratio:.2f}",
+    ),
+    "allocator_baseline": ("allocator: baseline plans", "{plans}", "", ""),
+    "lp": (
+        "LP, one tier per account: {accounts:,} accounts ({columns:,} columns, {rows:,} rows)",
+        "build {build_seconds:.3f} s, load {load_seconds:.3f} s, read back {extract_seconds:.3f} s",
+        "HiGHS: {solve_seconds:.2f} s",
+        "{overhead_ratio:.3f}",
+    ),
+    "workers": (
+        "{replications} replications × {n_policies} policies, 2 workers",
+        "{two_workers_seconds:.2f} s",
+        "1 worker: {one_worker_seconds:.2f} s",
+        "{speedup:.2f}",
+    ),
+    "one_replication": (
+        "one replication: {accounts:,} accounts, {trips:,} trips, {days} days",
+        "{replication_seconds:.1f} s (draw {draw_seconds:.1f} s), peak {peak_rss_mib:,.0f} MiB",
+        "",
+        "",
+    ),
+}
 
 
-def table_rows(record: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(case, halfstep, reference, ratio) rows of the printed table."""
-    c, rows = record["cases"], []
+def table_rows(record: dict[str, Any]) -> list[tuple[str, ...]]:
+    """(case, halfstep, reference, ratio) rows of the printed table, in the suite's order."""
+    c = record["cases"]
+    shown: list[tuple[str, dict[str, Any]]] = []
     for key in ("simulator_baseline", "simulator_scaled"):
         if key in c:
-            s = c[key]
-            rows.append(
-                (
-                    f"simulator: {s['accounts']:,} accounts, {s['trips']:,} trips",
-                    f"{_fmt(s['trips_per_second'])} trips/s",
-                    f"bare SimPy M/M/c: {_fmt(s['bare_customers_per_second'])} customers/s",
-                    f"{s['ratio']:.2f}",
-                )
-            )
+            shown.append(("simulator", c[key]))
     if "queue" in c:
-        q = c["queue"]
-        rows.append(
-            (
-                f"escort queue alone, M/M/6 at ρ = 0.8, {q['customers']:,} customers",
-                f"{_fmt(q['customers_per_second'])} customers/s",
-                f"Ciw: {_fmt(q['ciw_customers_per_second'])} customers/s",
-                f"{q['ratio']:.2f}",
-            )
-        )
+        shown.append(("queue", c["queue"]))
     if "allocator_baseline" in c:
-        a = c["allocator_baseline"]
-        plans = ", ".join(f"{p} {_fmt(1000 * t)} ms" for p, t in a["plan_seconds"].items())
-        rows.append(("allocator: baseline plans", plans, "", ""))
+        times = c["allocator_baseline"]["plan_seconds"]
+        shown.append(("allocator_baseline", {"plans": ", ".join(f"{p} {1000 * t:.1f} ms" for p, t in times.items())}))
     for key in sorted((k for k in c if k.endswith("_accounts")), key=lambda k: c[k]["accounts"]):
-        a = c[key]
-        rows.append(
-            (
-                f"LP, one tier per account: {a['accounts']:,} accounts ({a['columns']:,} columns, {a['rows']:,} rows)",
-                f"build {_fmt(a['build_seconds'], ' s')}, load {_fmt(a['load_seconds'], ' s')}, "
-                f"read back {_fmt(a['extract_seconds'], ' s')}",
-                f"HiGHS: {_fmt(a['solve_seconds'], ' s')}",
-                f"{a['overhead_ratio']:.3f}",
-            )
-        )
+        shown.append(("lp", c[key]))
     if "workers" in c:
-        w = c["workers"]
-        rows.append(
-            (
-                f"{w['replications']} replications × {len(w['policies'])} policies, 2 workers",
-                f"{_fmt(w['two_workers_seconds'], ' s')}",
-                f"1 worker: {_fmt(w['one_worker_seconds'], ' s')}",
-                f"{w['speedup']:.2f}",
-            )
-        )
+        shown.append(("workers", {**c["workers"], "n_policies": len(c["workers"]["policies"])}))
     if "one_replication" in c:
-        r = c["one_replication"]
-        rows.append(
-            (
-                f"one replication: {r['accounts']:,} accounts, {r['trips']:,} trips, {r['days']} days",
-                f"{_fmt(r['replication_seconds'], ' s')} (draw {_fmt(r['draw_seconds'], ' s')}), "
-                f"peak {_fmt(r['peak_rss_mib'], ' MiB')}",
-                "",
-                "",
-            )
-        )
-    return rows
+        shown.append(("one_replication", c["one_replication"]))
+    return [tuple(t.format(**values) for t in _ROWS[kind]) for kind, values in shown]
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """The table and the targets as Markdown (for the README's Performance section)."""
+    lines = ["| case | halfstep | reference | ratio |", "| --- | --- | --- | --- |"]
+    lines += ["| " + " | ".join(row) + " |" for row in table_rows(record)]
+    lines += ["", "| target | measured | limit | met |", "| --- | --- | --- | --- |"]
+    for t in record["targets"]:
+        met = "—" if record["size"] == "quick" else ("yes" if t["met"] else "**no**")
+        lines.append(f"| {t['target']} | {t['value']:.2f} | {t['op']} {t['limit']:g} | {met} |")
+    return "\n".join(lines)
 
 
 def write_json(record: dict[str, Any], path: Path) -> None:
