@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import resource
 from typing import Any
 
 from model.allocator import LPSpec, build_lp, plan_from_solution
@@ -130,23 +131,31 @@ def account_lp(accounts: int) -> dict[str, Any]:
 def workers(scenario: Scenario, replications: int, rounds: int, seed: int = 1) -> dict[str, Any]:
     """``halfstep run``'s replications with 1 and 2 workers, alternating; best wall time of each."""
     load_before = os.getloadavg()
-    one, two = [], []
+    wall: dict[int, list[float]] = {1: [], 2: []}
+    cpu: dict[int, list[float]] = {1: [], 2: []}
     for _ in range(rounds):
-        for count, times in ((1, one), (2, two)):
+        for count in (1, 2):
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             result, t = timed(
                 run_policies, scenario, DEFAULT_POLICIES, replications=replications, seed=seed, workers=count
             )
             if result.failed():
                 raise RuntimeError(f"a replication failed with {count} worker(s):\n{result.failed()[0].error}")
-            times.append(t.wall)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers count once the pool has shut down
+            wall[count].append(t.wall)
+            cpu[count].append(t.cpu + after.ru_utime - children.ru_utime + after.ru_stime - children.ru_stime)
     return {
         "scenario": scenario.scenario.name,
         "replications": replications,
         "policies": list(DEFAULT_POLICIES),
-        "one_worker_seconds": min(one),
-        "two_workers_seconds": min(two),
-        "all_seconds": {"1": one, "2": two},
-        "speedup": _ratio(min(one), min(two)),
+        "one_worker_seconds": min(wall[1]),
+        "two_workers_seconds": min(wall[2]),
+        "all_seconds": {str(k): v for k, v in wall.items()},
+        "speedup": _ratio(min(wall[1]), min(wall[2])),
+        # CPU seconds of the parent and the workers over the serial run's: what starting
+        # workers and shipping tasks add, whatever else the machine is doing
+        "cpu_seconds": {str(k): v for k, v in cpu.items()},
+        "parallel_cpu_overhead": _ratio(min(cpu[2]), min(cpu[1])) - 1.0,
         "load_average_before": list(load_before),
         "load_average_after": list(os.getloadavg()),
     }

@@ -49,7 +49,7 @@ SIZES = {
         queue_customers=100_000,
         lp_accounts=(1_000, 10_000),
         workers_book=(500, 50_000),
-        workers_replications=8,
+        workers_replications=16,
         workers_rounds=2,
     ),
     "quick": Size(
@@ -154,7 +154,7 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "workers": (
         "{replications} replications × {n_policies} policies, 2 workers",
         "{two_workers_seconds:.2f} s",
-        "1 worker: {one_worker_seconds:.2f} s",
+        "1 worker: {one_worker_seconds:.2f} s (2 workers' extra CPU: {parallel_cpu_overhead:.0%})",
         "{speedup:.2f}",
     ),
     "one_replication": (
