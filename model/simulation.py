@@ -87,7 +87,7 @@ class _Replication:
     left, benefit capacity and budget, the account's loyalty, the escort queue) is done
     trip by trip on plain Python numbers, with dimensions as bits of an ``int``. The
     SimPy clock is advanced only when an event is due before the next trip, or when the
-    trip starts an escort process.
+    trip requests an escort.
     """
 
     def __init__(self, scenario: Scenario, plan: Plan, trips: Trips, base: np.ndarray) -> None:

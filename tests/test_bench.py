@@ -82,3 +82,12 @@ def test_quick_run_of_every_section(tmp_path):
     cases = json.loads(out.read_text())["cases"]
     assert {"simulator_baseline", "simulator_scaled", "workers", "one_replication"} <= set(cases)
     assert cases["one_replication"]["peak_rss_mib"] > 0
+
+
+def test_readme_shows_the_latest_record():
+    from experiments.bench.__main__ import LATEST, README
+    from experiments.bench.suite import readme_block
+
+    record = json.loads(LATEST.read_text(encoding="utf-8"))
+    assert record["size"] == "full"
+    assert readme_block(record) in README.read_text(encoding="utf-8"), "rerun make bench: it rewrites the table"

@@ -1,9 +1,11 @@
 """``python -m experiments.bench [--quick] [--only a,b] [--out FILE] [--force] [--markdown] [--show FILE]``.
 
-Runs the benchmarks, prints the table and the targets, and writes the record as JSON (by
-default ``experiments/bench/results/latest.json``, which each full run replaces; a file
-named with ``--out`` is never replaced without ``--force``). ``--show FILE`` prints the
-tables of a record without running anything; ``--markdown`` prints them as Markdown too.
+Runs the benchmarks and prints the table and the targets. A complete full run (no
+``--quick``, no ``--only``) is the latest record: it replaces
+``experiments/bench/results/latest.json`` and the table in the README's Performance
+section. Otherwise the record is written only to ``--out FILE``, which is never replaced
+without ``--force``. ``--show FILE`` prints the tables of a record without running
+anything; ``--markdown`` prints them as Markdown too.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .suite import SECTIONS, markdown, run_suite, table_rows, write_json
+from .suite import SECTIONS, markdown, run_suite, table_rows, update_readme, write_json
 
 LATEST = Path(__file__).parent / "results" / "latest.json"
+README = Path(__file__).parents[2] / "README.md"
 
 
 def _sections(text: str | None) -> tuple[str, ...]:
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         "--out",
         type=Path,
         default=None,
-        help="JSON record (default experiments/bench/results/latest.json for a full run; none for --quick)",
+        help="JSON record (a complete full run also writes experiments/bench/results/latest.json)",
     )
     parser.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
@@ -59,14 +62,18 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out
     if out is not None and out.exists() and not args.force:
         parser.error(f"--out {out}: the file exists; give --force to replace it")
-    if out is None and size == "full":
-        out = LATEST
+    complete = size == "full" and set(args.only) == set(SECTIONS)
+    if out is None and complete:
+        out = LATEST  # a complete full run is the latest record, and the README shows it
 
     record = run_suite(size, args.only, progress=lambda msg: console.print(f"[dim]… {msg}[/dim]"))
     _print(console, record, args.markdown)
     if out is not None:
         write_json(record, out)
         console.print(f"wrote {out}")
+    if out == LATEST:
+        update_readme(README, record)
+        console.print(f"updated the Performance section of {README}")
     return 0
 
 

@@ -156,6 +156,8 @@ def workers(scenario: Scenario, replications: int, rounds: int, seed: int = 1) -
         # workers and shipping tasks add, whatever else the machine is doing
         "cpu_seconds": {str(k): v for k, v in cpu.items()},
         "parallel_cpu_overhead": _ratio(min(cpu[2]), min(cpu[1])) - 1.0,
+        # an estimate, not a measurement: the speed-up if both cores were free for the workers
+        "speedup_on_free_cores": _ratio(min(cpu[1]), min(cpu[2]) / 2.0),
         "load_average_before": list(load_before),
         "load_average_after": list(os.getloadavg()),
     }

@@ -24,7 +24,18 @@ from . import cases
 from .measure import machine
 from .scenarios import scaled_book
 
-__all__ = ["SECTIONS", "SIZES", "Size", "markdown", "run_suite", "table_rows", "targets", "write_json"]
+__all__ = [
+    "SECTIONS",
+    "SIZES",
+    "Size",
+    "markdown",
+    "readme_block",
+    "run_suite",
+    "table_rows",
+    "targets",
+    "update_readme",
+    "write_json",
+]
 
 SECTIONS = ("simulator", "queue", "allocator", "workers", "memory")
 
@@ -154,7 +165,8 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
     "workers": (
         "{replications} replications × {n_policies} policies, 2 workers",
         "{two_workers_seconds:.2f} s",
-        "1 worker: {one_worker_seconds:.2f} s (2 workers' extra CPU: {parallel_cpu_overhead:.0%})",
+        "1 worker: {one_worker_seconds:.2f} s (workers' extra CPU {parallel_cpu_overhead:.0%}; "
+        "on 2 free cores ≈ {speedup_on_free_cores:.2f}×)",
         "{speedup:.2f}",
     ),
     "one_replication": (
@@ -196,6 +208,28 @@ def markdown(record: dict[str, Any]) -> str:
         met = "—" if record["size"] == "quick" else ("yes" if t["met"] else "**no**")
         lines.append(f"| {t['target']} | {t['value']:.2f} | {t['op']} {t['limit']:g} | {met} |")
     return "\n".join(lines)
+
+
+README_START, README_END = "<!-- latest-bench -->", "<!-- /latest-bench -->"
+
+
+def readme_block(record: dict[str, Any]) -> str:
+    """What the README's Performance section shows of a record, between its markers."""
+    m = record["machine"]
+    when = (
+        f"Measured {record['started'][:10]} at commit {m['commit']}, Python {m['python']}, "
+        f"load average {m['load_average'][0]:.1f} at the start and {m['load_average_after'][0]:.1f} at the end "
+        "(other work shares the two cores)."
+    )
+    return f"{README_START}\n{markdown(record)}\n\n{when}\n{README_END}"
+
+
+def update_readme(path: Path, record: dict[str, Any]) -> None:
+    """Replace the block between the README's markers with this record's tables."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(README_START)
+    end = text.index(README_END, start) + len(README_END) if README_END in text else start + len(README_START)
+    path.write_text(text[:start] + readme_block(record) + text[end:], encoding="utf-8")
 
 
 def write_json(record: dict[str, Any], path: Path) -> None:
