@@ -35,7 +35,10 @@ def _sections(text: str | None) -> tuple[str, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.bench",
+        description="Run halfstep's benchmarks: print the table and the targets, write the record as JSON.",
+    )
     parser.add_argument("--quick", action="store_true", help="every case small: checks the suite, not the speed")
     parser.add_argument(
         "--only", type=_sections, default=SECTIONS, help=f"comma-separated sections of {', '.join(SECTIONS)}"

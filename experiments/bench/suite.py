@@ -132,7 +132,9 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(("speed-up with 2 workers", c["workers"]["speedup"], "≥", 1.8))
     if "one_replication" in c:
         rep = c["one_replication"]
-        rows.append((f"one replication, {rep['trips']:,} trips (s)", rep["replication_seconds"], "≤", 30.0))
+        rows.append(
+            (f"one replication (one policy), {rep['trips']:,} trips (s)", rep["replication_seconds"], "≤", 30.0)
+        )
         rows.append(("peak memory of that replication (MiB)", rep["peak_rss_mib"], "≤", 1024.0))
     out = []
     for name, value, op, limit in rows:
@@ -170,7 +172,7 @@ _ROWS: dict[str, tuple[str, str, str, str]] = {
         "{speedup:.2f}",
     ),
     "one_replication": (
-        "one replication: {accounts:,} accounts, {trips:,} trips, {days} days",
+        "one replication of the halfstep plan: {accounts:,} accounts, {trips:,} trips, {days} days",
         "{replication_seconds:.1f} s (draw {draw_seconds:.1f} s), peak {peak_rss_mib:,.0f} MiB",
         "",
         "",
@@ -236,6 +238,9 @@ def write_json(record: dict[str, Any], path: Path) -> None:
     """Write the record atomically (a temporary file in the same folder, then a rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a record is an ordinary file
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(record, f, indent=2, ensure_ascii=False)
