@@ -27,6 +27,14 @@ test: $(VENV)/.installed-test
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
+# benchmarks: the table, the targets and experiments/bench/results/latest.json (a few minutes)
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(VENV)/.installed $@
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m experiments.bench
+
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check model tests experiments
 

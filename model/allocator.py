@@ -15,26 +15,43 @@ Infeasibility is diagnosed exactly before solving: the lowest levels any plan ma
 the floors closed under nesting, so the LP is feasible if and only if those levels fit every
 capacity (plus its largest expansion), the budget and, for ``uniform``, the spend cap. The
 message names each constraint that fails and by how much.
+
+The LP is stated in arrays (:mod:`model.lp`): every block of columns and rows is built
+with numpy, none term by term, so an LP with one tier per account (ten thousand tiers,
+600,000 columns) is built and read back in a small fraction of the solver's time.
+:func:`build_lp`, :func:`model.lp.solve` and :func:`plan_from_solution` are the three
+steps of :func:`allocate`, public so that each can be timed.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pulp
 
 from .demand import expected_requests as demand_expected_requests
 from .demand import expected_trips as demand_expected_trips
 from .errors import InfeasibleError, SolverError
+from .lp import LinearProgram, RowBlocks, Solution, solve
+from .nesting import effective_floors, nesting_arrays, nesting_pairs
 from .plan import Plan, ShadowPrice
 from .resources import ResourceTables, resource_tables, unit_name
 from .scenario import Scenario
-from .value import ValueTables, over_service_share, perceived_value, tier_ranks, value_tables
+from .value import ValueTables, over_service_share, perceived_value, value_tables
 
-__all__ = ["LPSpec", "allocate", "effective_floors", "nesting_pairs", "plan_from_levels"]
+__all__ = [
+    "AllocatorLP",
+    "LPSpec",
+    "allocate",
+    "build_lp",
+    "effective_floors",
+    "nesting_arrays",
+    "nesting_pairs",
+    "plan_from_levels",
+    "plan_from_solution",
+]
 
 
 @dataclass(frozen=True)
@@ -46,39 +63,6 @@ class LPSpec:
     uniform: bool = False  # one level per dimension for every tier
     spend_cap: float | None = None  # CNY: total service + expansion cost at most this
     maximize: str = "net value"  # or "perceived value" (uniform: spend the same, best PV)
-
-
-def nesting_pairs(scenario: Scenario) -> list[tuple[int, int, int]]:
-    """(lower tier, higher tier, dimension) triples the nesting constraint binds."""
-    if not scenario.allocator.nesting:
-        return []
-    ranks = tier_ranks(scenario)
-    dims = scenario.dimension_names
-    exempt = [{dims.index(x) for x in t.nesting_exempt} for t in scenario.tiers]
-    out = []
-    for b in range(len(ranks)):
-        below = ranks[ranks < ranks[b]]
-        if not below.size:
-            continue
-        for a in np.flatnonzero(ranks == below.max()):
-            out.extend((int(a), b, j) for j in range(len(dims)) if j not in exempt[a] and j not in exempt[b])
-    return out
-
-
-def effective_floors(scenario: Scenario) -> np.ndarray:
-    """Floors closed under nesting: the lowest level any feasible plan gives (T, D)."""
-    dims = scenario.dimension_names
-    lo = np.array([[t.floor.get(d, 0.0) for d in dims] for t in scenario.tiers])
-    pairs = nesting_pairs(scenario)
-    for _ in range(len(scenario.tiers)):  # ranks form a chain: T passes reach the fixpoint
-        changed = False
-        for a, b, j in pairs:
-            if lo[b, j] < lo[a, j]:
-                lo[b, j] = lo[a, j]
-                changed = True
-        if not changed:
-            break
-    return lo
 
 
 def plan_from_levels(
@@ -170,32 +154,232 @@ def _check_feasible(scenario: Scenario, spec: LPSpec, n: np.ndarray, rt: Resourc
         )
 
 
-def _expr(terms: list[tuple[pulp.LpVariable, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
-    """An affine expression that sums the coefficients of repeated variables."""
-    acc: dict[pulp.LpVariable, float] = {}
-    for v, a in terms:
-        acc[v] = acc.get(v, 0.0) + a
-    return pulp.LpAffineExpression([(v, a) for v, a in acc.items() if a], constant=constant)
+@dataclass(frozen=True)
+class AllocatorLP:
+    """The allocator's LP for one policy, and where its pieces sit among columns and rows."""
+
+    lp: LinearProgram
+    y: np.ndarray  # (T, D) column of each level (uniform: one column per dimension, shared by the tiers)
+    e: dict[int, int]  # resource → column of its expansion
+    rows: dict[str, tuple[int, float, str]]  # reported constraint → (row, limit, unit)
+    lo: np.ndarray  # (T, D) lowest level allowed
+    hi: np.ndarray  # (T, D) highest level allowed
+    n: np.ndarray  # (T,) expected trips flown with us
+    m: np.ndarray  # (T,) expected trips requested
+    tables: tuple[ValueTables, ResourceTables]
 
 
-def _cbc_path() -> str | None:
-    """The CBC binary of pulp[cbc] (the cbcbox package), else whatever ``cbc`` is on PATH."""
-    try:
-        import cbcbox
+def _level_sums(coef: np.ndarray, y: np.ndarray, uniform: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and coefficients of Σ coef[t, d]·y[t, d], zero terms dropped.
 
-        return str(cbcbox.cbc_bin_path())
-    except (ImportError, AttributeError, OSError):
-        return shutil.which("cbc")
+    Uniform plans share one column per dimension: its coefficient is summed tier by tier,
+    in tier order.
+    """
+    if uniform:
+        total = np.zeros(coef.shape[1])
+        for row in coef:
+            total = total + row
+        keep = np.flatnonzero(total)
+        return y[0, keep], total[keep]
+    keep = np.nonzero(coef)
+    return y[keep], coef[keep]
 
 
-def _solver(scenario: Scenario) -> pulp.LpSolver:
-    a = scenario.allocator
-    if a.solver == "highs":
-        return pulp.HiGHS(msg=False, timeLimit=a.time_limit_seconds)
-    cbc = pulp.COIN_CMD(msg=False, timeLimit=a.time_limit_seconds, path=_cbc_path())
-    if not cbc.available():
-        raise SolverError("allocator.solver = 'cbc' needs the CBC binary: pip install 'pulp[cbc]', or use 'highs'")
-    return cbc
+def _string_order(count: int, follow: str = "") -> np.ndarray:
+    """Rank of each of 0 … count−1 when their decimal strings, followed by ``follow``, are sorted.
+
+    ``"10" < "2"``; and with ``follow="_"``, ``"10_" < "1_"`` ("0" sorts before "_").
+    """
+    rank = np.empty(count, dtype=np.int64)
+    rank[sorted(range(count), key=lambda x: f"{x}{follow}")] = np.arange(count)
+    return rank
+
+
+def _columns(
+    T: int, D: int, uniform: bool, expandable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[int, int], Callable[[], list[str]]]:
+    """Column numbers of the levels y (T, D), the segments (4, T, D) and the expansions; and their names.
+
+    Columns are numbered in the order of their names sorted as strings — ``e_k``, then
+    ``s0_i_j`` … ``s3_i_j``, then ``y_i_j`` (``y_j`` when uniform) — the order in which
+    PuLP handed them to HiGHS, so that HiGHS meets the same problem and returns the same
+    plan to the last bit. Names are made only when asked for.
+    """
+    TD = T * D
+    ri, rj = _string_order(T, "_"), _string_order(D)  # the tier is followed by "_j" in a name
+    cell = (ri[:, None] * D + rj[None, :]) if T and D else np.zeros((T, D), dtype=np.int64)
+    ke = expandable.tolist()
+    e = {k: int(pos) for k, pos in zip(ke, _string_order(len(ke)), strict=True)}
+    seg = len(e) + np.arange(4)[:, None, None] * TD + cell[None]
+    y = len(e) + 4 * TD + (np.broadcast_to(rj, (T, D)) if uniform else cell)
+
+    def names() -> list[str]:
+        out = [""] * (len(e) + 4 * TD + (D if uniform else TD))
+        for k, col in e.items():
+            out[col] = f"e_{k}"
+        for i in range(T):
+            for j in range(D):
+                for k in range(4):
+                    out[seg[k, i, j]] = f"s{k}_{i}_{j}"
+                out[y[i, j]] = f"y_{j}" if uniform else f"y_{i}_{j}"
+        return out
+
+    return y, seg, e, names
+
+
+def build_lp(
+    scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m: np.ndarray | None = None
+) -> AllocatorLP:
+    """The allocator's LP as arrays (see :mod:`model.lp`), after the exact feasibility check.
+
+    Columns: the levels y (T·D, or D when uniform); the four segment variables of u per
+    tier and dimension (shortfall, noticed lead, weak lead, satiation), a block of T·D
+    each; then the expansions. Rows: y = Σ segments per tier and dimension, each
+    capacity, the budget, the matched spend (uniform), then nesting. Every block is built
+    from arrays, none term by term.
+    """
+    vt, rt = value_tables(scenario), resource_tables(scenario)
+    n = demand_expected_trips(scenario) if n is None else np.asarray(n, dtype=float)
+    m = demand_expected_requests(scenario) if m is None else np.asarray(m, dtype=float)
+    lo, hi = _bounds(scenario, spec, vt)
+    _check_feasible(scenario, spec, n, rt, lo)
+    T, D = lo.shape
+    TD = T * D
+    lam, h, rho = scenario.value.loss_aversion, scenario.value.satiation, scenario.value.weak_value
+    r, step, w, c = vt.reference, vt.step, vt.weight, rt.unit_cost
+    value_only = spec.maximize == "perceived value"
+
+    # columns
+    y, seg, e, col_names = _columns(T, D, spec.uniform, np.flatnonzero(rt.expandable & np.isfinite(rt.capacity)))
+    n_cols = 4 * TD + (D if spec.uniform else TD) + len(e)
+    widths = (r, h * step, (1.0 - h) * step, np.ones_like(r))
+    slopes = (lam * w, w, rho * w, np.zeros_like(w))
+    lower, upper, cost = np.zeros(n_cols), np.empty(n_cols), np.zeros(n_cols)
+    lower[y], upper[y] = lo, hi  # uniform: every tier writes the same bounds to the shared column
+    for k in range(4):
+        upper[seg[k].ravel()] = widths[k].ravel()
+        cost[seg[k].ravel()] = (m[:, None] * slopes[k]).ravel()
+    if not value_only:
+        cols, coef = _level_sums(-(n[:, None] * c), y, spec.uniform)
+        cost[cols] = coef
+    for k, col in e.items():
+        upper[col] = rt.expansion_max[k]
+        cost[col] = 0.0 if value_only else -rt.expansion_cost[k]
+    offset = 0.0
+    for v in (m[:, None] * lam * w * r).ravel().tolist():  # PV's constant: −Σ m·λ·w·r
+        offset -= v
+
+    # rows
+    rows = RowBlocks()
+    rows.add(
+        TD,
+        (
+            np.repeat(np.arange(TD), 5),
+            np.column_stack([y.ravel(), *(seg[k].ravel() for k in range(4))]).ravel(),
+            np.tile([1.0, -1.0, -1.0, -1.0, -1.0], TD),
+        ),
+        (0.0, 0.0),
+        lambda: [f"link_{i}_{j}" for i in range(T) for j in range(D)],
+    )
+    reported: dict[str, tuple[int, float, str]] = {}
+
+    def limit_row(key: str, name: str, cols: np.ndarray, coef: np.ndarray, limit: float, unit: str) -> None:
+        first = rows.add(1, (np.zeros(len(cols), dtype=np.int64), cols, coef), (-np.inf, limit), lambda: [name])
+        reported[key] = (first, limit, unit)
+
+    for k, name in enumerate(rt.names):
+        if not np.isfinite(rt.capacity[k]):
+            continue
+        cols, coef = _level_sums(np.where(rt.dim_resource == k, n[:, None] * rt.use, 0.0), y, spec.uniform)
+        if k in e:
+            cols, coef = np.append(cols, e[k]), np.append(coef, -1.0)
+        if len(cols):
+            limit_row(f"capacity[{name}]", f"cap_{k}", cols, coef, float(rt.capacity[k]), unit_name(rt.kinds[k], name))
+    spend = n[:, None] * c
+    if np.isfinite(rt.budget):
+        cols, coef = _level_sums(np.where(rt.benefit, spend, 0.0), y, spec.uniform)
+        if len(cols):
+            limit_row("budget[benefits]", "budget", cols, coef, float(rt.budget), "CNY of benefit budget")
+    if spec.spend_cap is not None:
+        cols, coef = _level_sums(spend, y, spec.uniform)
+        paid = [k for k in e if rt.expansion_cost[k]]
+        cols = np.append(cols, [e[k] for k in paid]).astype(np.int64)
+        coef = np.append(coef, [rt.expansion_cost[k] for k in paid])
+        limit_row("spend[matched]", "spend", cols, coef, float(spec.spend_cap), "CNY of matched spend")
+    if not spec.uniform:
+        a, b, j = nesting_arrays(scenario)
+        rows.add(
+            len(a),
+            (
+                np.repeat(np.arange(len(a)), 2),
+                np.column_stack([y[b, j], y[a, j]]).ravel(),
+                np.tile([1.0, -1.0], len(a)),
+            ),
+            (0.0, np.inf),
+            lambda: [f"nest_{x}_{z}_{d}" for x, z, d in zip(a.tolist(), b.tolist(), j.tolist(), strict=True)],
+        )
+    start, index, value = rows.csr()
+
+    lp = LinearProgram(
+        cost=cost,
+        lower=lower,
+        upper=upper,
+        start=start,
+        index=index,
+        value=value,
+        row_lower=np.concatenate(rows.lower),
+        row_upper=np.concatenate(rows.upper),
+        col_names=col_names,
+        row_names=lambda: [x for make in rows.names for x in make()],
+        offset=offset,
+    )
+    return AllocatorLP(lp=lp, y=y, e=e, rows=reported, lo=lo, hi=hi, n=n, m=m, tables=(vt, rt))
+
+
+def plan_from_solution(
+    scenario: Scenario, spec: LPSpec, built: AllocatorLP, solution: Solution, **extra: object
+) -> Plan:
+    """The Plan of a solved LP: levels, expansions, shadow prices and what binds."""
+    if not solution.optimal:
+        raise SolverError(
+            f"the {scenario.allocator.solver} solver did not find an optimal plan for policy {spec.policy} "
+            f"(status: {solution.status}); try a longer allocator.time_limit_seconds or the other solver"
+        )
+    x = np.where(solution.x == 0.0, 0.0, solution.x)  # −0.0 → 0.0
+    levels = np.clip(x[built.y], built.lo, built.hi)  # remove solver round-off outside the bounds
+    vt, rt = built.tables
+    expansions = np.zeros(len(rt.names))
+    for k, col in built.e.items():
+        expansions[k] = x[col]
+    shadows, binding = [], []
+    for key, (row, limit, unit) in built.rows.items():
+        slack = float(solution.slack[row])
+        used = limit - slack
+        is_binding = abs(slack) <= 1e-6 * max(1.0, abs(limit))
+        value = abs(float(solution.dual[row])) if is_binding else 0.0
+        shadows.append(
+            ShadowPrice(constraint=key, unit=unit, value_cny=value, binding=is_binding, used=used, limit=limit)
+        )
+        if is_binding:
+            binding.append(key)
+    binding += _binding_bounds(scenario, levels, built.lo, built.hi, spec)
+    return plan_from_levels(
+        scenario,
+        levels,
+        policy=spec.policy,
+        n=built.n,
+        m=built.m,
+        vt=vt,
+        rt=rt,
+        expansions=expansions,
+        shadow_prices=tuple(shadows),
+        binding=tuple(binding),
+        objective=spec.maximize,
+        lead=None if not np.isfinite(spec.lead) else spec.lead,
+        solver=scenario.allocator.solver,
+        status=solution.status,
+        **extra,
+    )
 
 
 def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m: np.ndarray | None = None) -> Plan:
@@ -205,116 +389,17 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m
     money), ``m`` the expected trips requested (every one of them perceives the offer).
     """
     t0 = time.perf_counter()
-    vt, rt = value_tables(scenario), resource_tables(scenario)
-    n = demand_expected_trips(scenario) if n is None else np.asarray(n, dtype=float)
-    m = demand_expected_requests(scenario) if m is None else np.asarray(m, dtype=float)
-    lo, hi = _bounds(scenario, spec, vt)
-    _check_feasible(scenario, spec, n, rt, lo)
-    T, D = lo.shape
-    lam, h, rho = scenario.value.loss_aversion, scenario.value.satiation, scenario.value.weak_value
-    r, step, w, c = vt.reference, vt.step, vt.weight, rt.unit_cost
-    value_only = spec.maximize == "perceived value"
-
-    prob = pulp.LpProblem("halfstep", pulp.LpMaximize)
-    # level variables: one per tier × dimension, or one per dimension when uniform
-    if spec.uniform:
-        ylist = [prob.add_variable(f"y_{j}", lo[0, j], hi[0, j]) for j in range(D)]
-        y = [[ylist[j] for j in range(D)] for _ in range(T)]
-    else:
-        y = [[prob.add_variable(f"y_{i}_{j}", lo[i, j], hi[i, j]) for j in range(D)] for i in range(T)]
-    widths = (r, h * step, (1.0 - h) * step, np.ones_like(r))
-    slopes = (lam * w, w, rho * w, np.zeros_like(w))
-    obj_terms: list[tuple[pulp.LpVariable, float]] = []
-    constant = 0.0
-    for i in range(T):
-        for j in range(D):
-            segs = [prob.add_variable(f"s{k}_{i}_{j}", 0, float(widths[k][i, j])) for k in range(4)]
-            prob += pulp.LpAffineExpression([(y[i][j], 1.0)] + [(s, -1.0) for s in segs]) == 0, f"link_{i}_{j}"
-            obj_terms.extend((s, float(m[i] * slopes[k][i, j])) for k, s in enumerate(segs) if slopes[k][i, j])
-            if not value_only:
-                obj_terms.append((y[i][j], -float(n[i] * c[i, j])))
-            constant -= m[i] * lam * w[i, j] * r[i, j]
-
-    e = {}
-    for k in np.flatnonzero(rt.expandable & np.isfinite(rt.capacity)):
-        ub = None if not np.isfinite(rt.expansion_max[k]) else float(rt.expansion_max[k])
-        e[k] = prob.add_variable(f"e_{k}", 0, ub)
-        if not value_only:
-            obj_terms.append((e[k], -float(rt.expansion_cost[k])))
-    prob += _expr(obj_terms, constant)
-
-    rows: dict[str, tuple[pulp.LpConstraint, float, str]] = {}
-    for k, name in enumerate(rt.names):
-        if not np.isfinite(rt.capacity[k]):
-            continue
-        terms = [(y[i][j], float(n[i] * rt.use[i, j])) for i in range(T) for j in np.flatnonzero(rt.dim_resource == k)]
-        terms = [(v, a) for v, a in terms if a]
-        if k in e:
-            terms.append((e[k], -1.0))
-        if not terms:
-            continue
-        key = f"capacity[{name}]"
-        prob += _expr(terms) <= float(rt.capacity[k]), f"cap_{k}"
-        rows[key] = (prob.get_constraint_by_name(f"cap_{k}"), float(rt.capacity[k]), unit_name(rt.kinds[k], name))
-    benefit_terms = [
-        (y[i][j], float(n[i] * c[i, j])) for i in range(T) for j in np.flatnonzero(rt.benefit) if n[i] * c[i, j]
-    ]
-    if np.isfinite(rt.budget) and benefit_terms:
-        prob += _expr(benefit_terms) <= float(rt.budget), "budget"
-        rows["budget[benefits]"] = (prob.get_constraint_by_name("budget"), float(rt.budget), "CNY of benefit budget")
-    if spec.spend_cap is not None:
-        spend = [(y[i][j], float(n[i] * c[i, j])) for i in range(T) for j in range(D) if n[i] * c[i, j]]
-        spend += [(e[k], float(rt.expansion_cost[k])) for k in e]
-        prob += _expr(spend) <= float(spec.spend_cap), "spend"
-        rows["spend[matched]"] = (prob.get_constraint_by_name("spend"), float(spec.spend_cap), "CNY of matched spend")
-    if not spec.uniform:
-        for a, b, j in nesting_pairs(scenario):
-            prob += pulp.LpAffineExpression([(y[b][j], 1.0), (y[a][j], -1.0)]) >= 0, f"nest_{a}_{b}_{j}"
-
+    built = build_lp(scenario, spec, n=n, m=m)
     t1 = time.perf_counter()
-    status = prob.solve(_solver(scenario))
-    t2 = time.perf_counter()
-    status_name = pulp.LpStatus[status]
-    if status_name != "Optimal":
-        raise SolverError(
-            f"the {scenario.allocator.solver} solver did not find an optimal plan for policy {spec.policy} "
-            f"(status: {status_name}); try a longer allocator.time_limit_seconds or the other solver"
-        )
-
-    levels = np.array([[y[i][j].varValue or 0.0 for j in range(D)] for i in range(T)])
-    levels = np.clip(levels, lo, hi)  # remove solver round-off outside the bounds
-    expansions = np.array([(e[k].varValue or 0.0) if k in e else 0.0 for k in range(len(rt.names))])
-    shadows, binding = [], []
-    for key, (con, limit, unit) in rows.items():
-        slack = con.slack if con.slack is not None else 0.0
-        used = limit - slack
-        is_binding = abs(slack) <= 1e-6 * max(1.0, abs(limit))
-        value = abs(con.pi or 0.0) if is_binding else 0.0
-        shadows.append(
-            ShadowPrice(constraint=key, unit=unit, value_cny=value, binding=is_binding, used=used, limit=limit)
-        )
-        if is_binding:
-            binding.append(key)
-    binding += _binding_bounds(scenario, levels, lo, hi, spec)
-    plan = plan_from_levels(
+    solution = solve(built.lp, scenario.allocator.solver, scenario.allocator.time_limit_seconds)
+    return plan_from_solution(
         scenario,
-        levels,
-        policy=spec.policy,
-        n=n,
-        m=m,
-        vt=vt,
-        rt=rt,
-        expansions=expansions,
-        shadow_prices=tuple(shadows),
-        binding=tuple(binding),
-        objective=spec.maximize,
-        lead=None if not np.isfinite(spec.lead) else spec.lead,
-        solver=scenario.allocator.solver,
-        status=status_name,
-        build_seconds=t1 - t0,
-        solve_seconds=t2 - t1,
+        spec,
+        built,
+        solution,
+        build_seconds=t1 - t0 + solution.load_seconds,
+        solve_seconds=solution.solve_seconds,
     )
-    return plan
 
 
 def _binding_bounds(scenario: Scenario, levels: np.ndarray, lo: np.ndarray, hi: np.ndarray, spec: LPSpec) -> list[str]:
@@ -328,9 +413,8 @@ def _binding_bounds(scenario: Scenario, levels: np.ndarray, lo: np.ndarray, hi: 
     if caps.any():
         out.append(f"lead cap ({int(caps.sum())} tier×dimension levels at r + {spec.lead:g}Δ)")
     if not spec.uniform:
-        tight = sum(
-            1 for a, b, j in nesting_pairs(scenario) if abs(levels[b, j] - levels[a, j]) <= tol and levels[a, j] > tol
-        )
+        a, b, j = nesting_arrays(scenario)
+        tight = int(np.count_nonzero((np.abs(levels[b, j] - levels[a, j]) <= tol) & (levels[a, j] > tol)))
         if tight:
             out.append(f"nesting ({tight} tier pairs × dimensions equal to the tier below)")
     return out

@@ -1,11 +1,10 @@
 """The escort pool: staff on duty by hour, priority by tier, patience — DESIGN.md, *Resources*.
 
-A SimPy ``PriorityResource`` with one slot per staff member at the busiest hour. In every
-hour with fewer staff on duty, roster "blockers" take the missing slots at the highest
-priority and give them back when the shift starts; a blocker waits for a staff member to
-finish the escort in progress (overtime), never interrupts one. Requests queue by tier
-rank (higher tiers first, then first come first served); a request not started within
-the patience has failed and leaves the queue.
+A SimPy ``PriorityResource`` whose number of servers follows the roster hour by hour.
+When fewer staff come on duty, escorts in progress finish (overtime: a shift change never
+interrupts one) and no new escort starts until fewer are busy than are on duty. Requests
+queue by tier rank (higher tiers first, then first come first served); a request not
+started within the patience has failed and leaves the queue.
 
 Utilization and waits are measured here: busy staff-minutes per hour of the day over
 staffed minutes, the wait of every request, and whether it had to wait at all.
@@ -21,8 +20,6 @@ import simpy
 from .scenario import EscortResource
 
 __all__ = ["EscortPool", "roster_with_expansion"]
-
-_BLOCKER_PRIORITY = -(10**9)
 
 
 def roster_with_expansion(
@@ -47,6 +44,34 @@ def _clock_minutes(t: np.ndarray) -> np.ndarray:
     return days[:, None] * 60.0 + np.clip(rest[:, None] - 60.0 * np.arange(24)[None, :], 0.0, 60.0)
 
 
+class _OnDuty(simpy.PriorityResource):
+    """A priority resource whose number of servers follows the staff on duty.
+
+    When fewer staff come on duty, escorts in progress finish (overtime) and no new one
+    starts until fewer are busy than are on duty; when more come on duty, waiting
+    requests start at once, by priority. (SimPy's ``_do_put`` is the hook a resource
+    overrides to decide whether a request is granted.)
+    """
+
+    def __init__(self, env: simpy.Environment, on_duty: int) -> None:
+        super().__init__(env, capacity=max(on_duty, 1))
+        self.on_duty = on_duty
+
+    def _do_put(self, event: simpy.resources.resource.PriorityRequest) -> None:
+        if len(self.users) < self.on_duty:
+            self.users.append(event)
+            event.usage_since = self._env.now
+            event.succeed()
+
+    def set_on_duty(self, staff: int) -> None:
+        self.on_duty = staff
+        while self.put_queue and len(self.users) < staff:
+            busy = len(self.users)
+            self._trigger_put(None)
+            if len(self.users) == busy:
+                break
+
+
 class EscortPool:
     """The escort staff of one replication inside a SimPy environment (times in minutes)."""
 
@@ -56,64 +81,73 @@ class EscortPool:
         self.days = days
         self.patience = resource.patience_minutes
         self.capacity = int(self.roster.max()) if self.roster.size else 0
-        self.pool = simpy.PriorityResource(env, capacity=max(self.capacity, 1))
-        if self.capacity == 0:  # nobody ever on duty: one slot, blocked for the whole horizon
-            env.process(self._block(0.0, days * 1440.0))
-        else:
-            for unit in range(self.capacity):
-                for start, end in self._off_duty_blocks(unit):
-                    env.process(self._block(start, end))
+        # every slot is free at time 0 until the roster applies (see _shifts)
+        self.pool = _OnDuty(env, max(self.capacity, 1))
         self.busy: list[tuple[float, float]] = []
         self.waits: list[float] = []
         self.waited: list[bool] = []
         self.arrived_at: list[float] = []
+        env.process(self._shifts())
 
-    def _off_duty_blocks(self, unit: int) -> list[tuple[float, float]]:
-        """Contiguous spans (minutes) of the horizon in which staff slot ``unit`` is off duty."""
-        off = np.tile(self.roster <= unit, self.days)
-        blocks, start = [], None
-        for h, is_off in enumerate(off):
-            if is_off and start is None:
-                start = h
-            elif not is_off and start is not None:
-                blocks.append((start * 60.0, h * 60.0))
-                start = None
-        if start is not None:
-            blocks.append((start * 60.0, len(off) * 60.0))
-        return blocks
+    def _shifts(self) -> Generator[simpy.Event, object, None]:
+        """Apply the roster hour by hour (only the hours where it changes), then free every slot.
 
-    def _block(self, start: float, end: float) -> Generator[simpy.Event, object, None]:
-        yield self.env.timeout(start)
-        with self.pool.request(priority=_BLOCKER_PRIORITY) as req:
-            yield req
-            if self.env.now < end:
-                yield self.env.timeout(end - self.env.now)
+        The first trips' requests at time 0 come first; after the horizon every slot is
+        free, so requests still waiting are served, their trips ending after the horizon.
+        """
+        r = self.roster.tolist()
+        changes = [h for h in range(1, 24) if r[h] != r[h - 1]]
+        if r[0] != r[23]:
+            changes = [0, *changes]
+        yield self.env.timeout(0.0)
+        self.pool.set_on_duty(r[0])
+        for day in range(self.days):
+            for h in changes:
+                at = day * 1440.0 + h * 60.0
+                if at > 0.0:
+                    yield self.env.timeout(at - self.env.now)
+                    self.pool.set_on_duty(r[h])
+        yield self.env.timeout(self.days * 1440.0 - self.env.now)
+        self.pool.set_on_duty(max(self.capacity, 1))
 
-    def escort(self, rank: int, minutes: float, done: Callable[[bool], None]) -> Generator[simpy.Event, object, None]:
-        """One escort request: wait (by priority, within patience), serve, then call ``done(success)``."""
-        arrived = self.env.now
+    def escort(self, rank: int, minutes: float, done: Callable[[bool], None]) -> None:
+        """Request an escort now: wait (by priority, within patience), serve, then call ``done(success)``.
+
+        Event-driven (callbacks on the request and timeouts), not a process per escort:
+        a year of a large book makes hundreds of thousands of requests.
+        """
+        env = self.env
+        arrived = env.now
         self.arrived_at.append(arrived)
         req = self.pool.request(priority=-rank)
-        if self.patience is None:
-            yield req
+        if req.triggered:  # a free escort
+            self._serve(req, arrived, minutes, done)
+        elif self.patience is None:
+            req.callbacks.append(lambda _: self._serve(req, arrived, minutes, done))
         else:
-            timeout = self.env.timeout(self.patience)
-            yield req | timeout
-        if not req.triggered:
-            req.cancel()
-            self.waits.append(self.env.now - arrived)
-            self.waited.append(True)
-            done(False)
-            return
+
+            def give_up(_: simpy.Event) -> None:
+                if req.triggered:  # granted at the same moment: it goes ahead
+                    return
+                req.cancel()
+                self.waits.append(env.now - arrived)
+                self.waited.append(True)
+                done(False)
+
+            req.callbacks.append(lambda _: self._serve(req, arrived, minutes, done))
+            env.timeout(self.patience).callbacks.append(give_up)
+
+    def _serve(self, req: simpy.Event, arrived: float, minutes: float, done: Callable[[bool], None]) -> None:
         start = self.env.now
         self.waits.append(start - arrived)
         self.waited.append(start > arrived)
-        try:
-            yield self.env.timeout(minutes)
-        finally:
+
+        def end(_: simpy.Event) -> None:
             self.pool.release(req)
-        self.busy.append((start, self.env.now))
-        done(True)
+            self.busy.append((start, self.env.now))
+            done(True)
+
+        self.env.timeout(minutes).callbacks.append(end)
 
     # --- measurements --------------------------------------------------------------
 

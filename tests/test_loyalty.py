@@ -1,0 +1,57 @@
+"""Accounts' experienced levels and PV (model/loyalty.py) against the value function (model/value.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.loading import load_scenario
+from model.loyalty import Accounts
+from model.policies import make_plan
+from model.value import perceived_value, value_tables
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    s = load_scenario()
+    return s, make_plan(s, "halfstep").levels, value_tables(s)
+
+
+def test_initial_pv_is_the_value_function_at_the_plan(baseline):
+    s, levels, vt = baseline
+    acc = Accounts(s, levels, vt)
+    expected = perceived_value(levels, vt)[acc.tier]
+    np.testing.assert_allclose(acc.pv, expected, rtol=1e-12, atol=1e-9)
+
+
+def test_a_trip_moves_levels_by_the_moving_average_and_pv_follows(baseline):
+    s, levels, vt = baseline
+    acc = Accounts(s, levels, vt)
+    alpha = s.loyalty.experience_smoothing
+    rng = np.random.default_rng(3)
+    D = levels.shape[1]
+    for a in rng.integers(0, len(acc.tier), 40).tolist():
+        t = int(acc.tier[a])
+        before = np.array(acc.experienced[a])
+        delivered = rng.random(D) < levels[t]  # only what the plan gives is ever delivered
+        applicable = rng.random(D) < 0.8
+        pv = acc.after_trip(a, delivered, applicable, 0.0, 0.0)
+        expected = np.where(applicable, before + alpha * (delivered - before), before)
+        np.testing.assert_allclose(acc.experienced[a], expected, rtol=0, atol=1e-15)
+        at = levels.copy()
+        at[t] = expected
+        assert pv == pytest.approx(float(perceived_value(at, vt)[t]), rel=1e-12, abs=1e-9)
+
+
+def test_a_dimension_the_plan_never_gives_still_counts_if_delivered(baseline):
+    # the shortcut for level-0 dimensions must not hide a delivery made outside the plan
+    s, levels, vt = baseline
+    acc = Accounts(s, levels, vt)
+    a = 0
+    t = int(acc.tier[a])
+    j = int(np.flatnonzero(levels[t] == 0.0)[0])
+    delivered = np.zeros(levels.shape[1], dtype=bool)
+    delivered[j] = True
+    acc.after_trip(a, delivered, np.ones_like(delivered), 0.0, 0.0)
+    assert acc.experienced[a][j] == s.loyalty.experience_smoothing
+    assert acc.pv[a] == pytest.approx(acc.value_of(t, np.array(acc.experienced[a])), rel=1e-12)
