@@ -391,7 +391,8 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m
     t0 = time.perf_counter()
     built = build_lp(scenario, spec, n=n, m=m)
     t1 = time.perf_counter()
-    solution = solve(built.lp, scenario.allocator.solver, scenario.allocator.time_limit_seconds)
+    a = scenario.allocator
+    solution = solve(built.lp, a.solver, a.time_limit_seconds, a.interface)
     return plan_from_solution(
         scenario,
         spec,

@@ -253,6 +253,15 @@ def consistency_problems(s: Scenario) -> list[Problem]:
                 )
             seen.add(n)
 
+    if s.allocator.interface == "direct" and s.allocator.solver != "highs":
+        out.append(
+            Problem(
+                "allocator.interface",
+                f"'direct' passes the LP to HiGHS only; use interface = 'pulp' with solver = '{s.allocator.solver}'",
+                s.allocator.interface,
+            )
+        )
+
     for d in s.dimensions:
         if d.resource not in resources_:
             out.append(_undefined(f"dimensions.{_quote(d.name)}.resource", "resource", d.resource, list(resources_)))

@@ -1,13 +1,15 @@
-"""Linear programs in array form, solved whole — the allocator's LP (DESIGN.md, *The allocator*).
+"""Linear programs in array form, handed to a solver through PuLP or whole — the allocator's LP (DESIGN.md, *The allocator*).
 
 The allocator states its LP as arrays: objective, column bounds, and the constraint
-matrix in compressed sparse rows with row bounds. HiGHS takes the arrays in one call
-(highspy's ``passModel``), so building and loading the LP cost little next to the solve
-even with one tier per account; CBC takes them through PuLP (one expression per row,
-made from the row's arrays) and the MPS file PuLP writes for it.
+matrix in compressed sparse rows with row bounds. By default (``allocator.interface =
+"pulp"``) the arrays become a PuLP model — one variable per column, one expression per
+row, made in bulk from the row's arrays — and PuLP solves it with HiGHS (through highspy)
+or CBC. For very large LPs (one tier per account) ``interface = "direct"`` passes the
+arrays to HiGHS in one call (highspy's ``passModel``), skipping PuLP's per-element
+objects; the plan is the same (a test checks it), only the overhead differs.
 
-Both solvers receive the problem PuLP used to give them: minimize −cost·x, the columns
-named as the allocator names them and in the order HiGHS saw them, the rows in the
+Both paths give the solver the same problem: minimize −cost·x, the columns named as the
+allocator names them and in the order PuLP gives them to HiGHS, the rows in the
 allocator's order. Duals are the solver's for that minimization; slacks follow PuLP's
 convention (limit − activity for a ≤ row, activity − limit for a ≥ or = row).
 """
@@ -19,6 +21,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -101,9 +104,11 @@ class RowBlocks:
         return start.astype(np.int32), col.astype(np.int32), val.astype(float)
 
 
-def solve(lp: LinearProgram, solver: str, time_limit: float) -> Solution:
-    """Solve with ``"highs"`` (arrays passed whole) or ``"cbc"`` (through PuLP)."""
-    return _highs(lp, time_limit) if solver == "highs" else _cbc(lp, time_limit)
+def solve(lp: LinearProgram, solver: str, time_limit: float, interface: str = "pulp") -> Solution:
+    """Solve with ``"highs"`` or ``"cbc"``, through PuLP (``interface="pulp"``) or, HiGHS only, whole (``"direct"``)."""
+    if interface == "direct":
+        return _highs(lp, time_limit)
+    return _via_pulp(lp, solver, time_limit)
 
 
 def _slack(lp: LinearProgram, activity: np.ndarray) -> np.ndarray:
@@ -163,13 +168,22 @@ def _bound(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def _cbc(lp: LinearProgram, time_limit: float) -> Solution:
+def _pulp_solver(solver: str, time_limit: float) -> Any:
     import pulp
 
-    t0 = time.perf_counter()
+    if solver == "highs":
+        return pulp.HiGHS(msg=False, timeLimit=time_limit)
     cbc = pulp.COIN_CMD(msg=False, timeLimit=time_limit, path=_cbc_path())
     if not cbc.available():
         raise SolverError("allocator.solver = 'cbc' needs the CBC binary: pip install 'pulp[cbc]', or use 'highs'")
+    return cbc
+
+
+def _via_pulp(lp: LinearProgram, solver: str, time_limit: float) -> Solution:
+    import pulp
+
+    t0 = time.perf_counter()
+    command = _pulp_solver(solver, time_limit)
     prob = pulp.LpProblem("halfstep", pulp.LpMaximize)
     names = lp.col_names()
     cols = [
@@ -194,14 +208,29 @@ def _cbc(lp: LinearProgram, time_limit: float) -> Solution:
             con = pulp.LpConstraint(expr, pulp.LpConstraintGE, name, float(lo))
         prob += con
         rows.append(con)
+    tb = time.perf_counter()
+    status = pulp.LpStatus[prob.solve(command)]
     t1 = time.perf_counter()
-    status = prob.solve(cbc)
+    # the solver's own time: HiGHS reports it (PuLP's loading it element by element is not in it);
+    # CBC runs as a program, so its time includes writing and reading PuLP's MPS file
+    solver_seconds = t1 - tb
+    if solver == "highs":
+        # PuLP calls a HiGHS time limit "Optimal"; the model status says what really happened
+        import highspy
+
+        model_status = prob.solverModel.getModelStatus()
+        if model_status != highspy.HighsModelStatus.kOptimal:
+            status = prob.solverModel.modelStatusToString(model_status)
+        solver_seconds = float(prob.solverModel.getRunTime())
+    x = np.array([v.varValue or 0.0 for v in cols])
+    slack = np.array([c.slack if c.slack is not None else 0.0 for c in rows])
+    dual = np.array([c.pi or 0.0 for c in rows])
     t2 = time.perf_counter()
     return Solution(
-        status=pulp.LpStatus[status],
-        x=np.array([v.varValue or 0.0 for v in cols]),
-        slack=np.array([c.slack if c.slack is not None else 0.0 for c in rows]),
-        dual=np.array([c.pi or 0.0 for c in rows]),
-        load_seconds=t1 - t0,
-        solve_seconds=t2 - t1,
+        status=status,
+        x=x,
+        slack=slack,
+        dual=dual,
+        load_seconds=t2 - t0 - solver_seconds,  # PuLP's model, passing it to the solver, reading back
+        solve_seconds=solver_seconds,
     )

@@ -291,6 +291,12 @@ class AllocatorSpec(Strict):
     )  # type: ignore[valid-type]
     lead: NonNeg = Field(0.5, description="Lead of the 'lead' policy, in steps (0.5 = halfstep, 1 = fullstep).")
     solver: Literal["highs", "cbc"] = Field("highs", description="LP solver: HiGHS (through highspy) or CBC.")
+    interface: Literal["pulp", "direct"] = Field(
+        "pulp",
+        description="How the LP reaches the solver: 'pulp' builds a PuLP model (any solver); 'direct' passes the "
+        "arrays to HiGHS in one call (HiGHS only; for very large LPs such as one tier per account — same plan, "
+        "less overhead).",
+    )
     nesting: bool = Field(True, description="A higher tier gets at least as much of every dimension as the tier below.")
     time_limit_seconds: Positive = Field(120.0, description="Solver time limit, seconds.")
 

@@ -42,9 +42,9 @@ def small_lp(extra_row: tuple[float, float] | None = None) -> LinearProgram:
     )
 
 
-@pytest.mark.parametrize("solver", ["highs", "cbc"])
-def test_small_lp_known_answer(solver):
-    s = solve(small_lp(), solver, 10.0)
+@pytest.mark.parametrize(("solver", "interface"), [("highs", "pulp"), ("cbc", "pulp"), ("highs", "direct")])
+def test_small_lp_known_answer(solver, interface):
+    s = solve(small_lp(), solver, 10.0, interface)
     assert s.optimal
     np.testing.assert_allclose(s.x, [3.0, 1.0], atol=1e-9)
     np.testing.assert_allclose(s.slack, [0.0, 3.0], atol=1e-9)  # row a binds, row b has 9 − 6 to spare
@@ -52,9 +52,30 @@ def test_small_lp_known_answer(solver):
     np.testing.assert_allclose(np.abs(s.dual), [2.0, 0.0], atol=1e-9)
 
 
-def test_an_infeasible_lp_is_reported_with_the_solver_word():
-    s = solve(small_lp(extra_row=(5.0, np.inf)), "highs", 10.0)  # x ≥ 5 but x ≤ 3
+@pytest.mark.parametrize("interface", ["pulp", "direct"])
+def test_an_infeasible_lp_is_reported_with_the_solver_word(interface):
+    s = solve(small_lp(extra_row=(5.0, np.inf)), "highs", 10.0, interface)  # x ≥ 5 but x ≤ 3
     assert not s.optimal and "nfeasible" in s.status
+
+
+@pytest.mark.parametrize("policy", ["halfstep", "fullstep", "uniform", "standard", "unconstrained"])
+def test_pulp_and_direct_interfaces_make_the_same_plan(policy):
+    from model.loading import load_scenario
+    from model.policies import make_plan
+
+    base = load_scenario(None)
+    direct = base.model_copy(update={"allocator": base.allocator.model_copy(update={"interface": "direct"})})
+    a, b = make_plan(base, policy), make_plan(direct, policy)
+    np.testing.assert_array_equal(a.levels, b.levels)
+    assert [sp.value_cny for sp in a.shadow_prices] == pytest.approx([sp.value_cny for sp in b.shadow_prices])
+
+
+def test_direct_interface_needs_highs():
+    from model.errors import ScenarioError
+
+    data = tiny_dict(allocator={"solver": "cbc", "interface": "direct"})
+    with pytest.raises(ScenarioError, match=r"allocator.interface = 'direct': 'direct' passes the LP to HiGHS only"):
+        build(data)
 
 
 def test_a_plan_is_not_made_from_a_solution_that_is_not_optimal(tiny):

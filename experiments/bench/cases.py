@@ -90,10 +90,11 @@ def escort_queue(customers: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def _lp_steps(scenario: Scenario, spec: LPSpec) -> dict[str, Any]:
+def _lp_steps(scenario: Scenario, spec: LPSpec, interface: str = "pulp") -> dict[str, Any]:
     """Build, load, solve and read back one LP, each timed on its own (wall time: HiGHS may use threads)."""
     built, t_build = timed(build_lp, scenario, spec)
-    solution, _ = timed(solve, built.lp, scenario.allocator.solver, scenario.allocator.time_limit_seconds)
+    a = scenario.allocator
+    solution, _ = timed(solve, built.lp, a.solver, a.time_limit_seconds, interface)
     plan, t_extract = timed(plan_from_solution, scenario, spec, built, solution)
     rows, cols = built.lp.shape
     overhead = t_build.wall + solution.load_seconds + t_extract.wall
@@ -108,6 +109,7 @@ def _lp_steps(scenario: Scenario, spec: LPSpec) -> dict[str, Any]:
         "overhead_ratio": _ratio(overhead, solution.solve_seconds),
         "status": plan.status,
         "net_value": plan.total_net_value,
+        "interface": interface,
     }
 
 
@@ -118,13 +120,22 @@ def baseline_plan(scenario: Scenario, repeats: int) -> dict[str, Any]:
 
 
 def account_lp(accounts: int) -> dict[str, Any]:
-    """The halfstep LP with one tier per account (12 dimensions, 4 segments of u each)."""
+    """The halfstep LP with one tier per account (12 dimensions, 4 segments of u each).
+
+    Passed to HiGHS whole (``interface = "direct"``, the path for LPs this size) and, under
+    ``pulp``, through PuLP's model objects — the default path — to show what PuLP costs.
+    """
     scenario, t_scenario = timed(account_tiers, accounts)
+    spec = LPSpec("halfstep", lead=LEADS["halfstep"])
+    direct = _lp_steps(scenario, spec, "direct")
+    pulp = _lp_steps(scenario, spec, "pulp")
+    pulp["same_plan"] = abs(pulp["net_value"] - direct["net_value"]) <= 1e-6 * max(1.0, abs(direct["net_value"]))
     return {
         "accounts": accounts,
         "dimensions": len(scenario.dimensions),
         "scenario_seconds": t_scenario.wall,
-        **_lp_steps(scenario, LPSpec("halfstep", lead=LEADS["halfstep"])),
+        **direct,
+        "pulp": pulp,
     }
 
 
