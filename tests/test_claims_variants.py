@@ -137,3 +137,41 @@ def test_sized_experiment_writes_a_resized_copy_with_its_store_beside_it(tmp_pat
     assert data["experiment"]["output"] == "store"
     assert data["experiment"]["scenario"] == str((src / "book.toml").resolve())
     assert data["parameters"] == [{"name": "a", "key": "choice.intercept", "range": [0.0, 1.0]}]
+
+
+# --- experiment 6: retention arithmetic --------------------------------------------------
+
+
+def test_survival_account_years_known_values():
+    from experiments.claims.e6_retention_economics import survival_account_years
+
+    assert survival_account_years(0.0, 5) == 5  # nobody leaves
+    assert survival_account_years(1e-15, 5) == pytest.approx(5)
+    # half the accounts gone after a year: ∫₀¹ 2^(−t) dt = 1 / (2 ln 2)
+    assert survival_account_years(np.log(2), 1) == pytest.approx(1 / (2 * np.log(2)))
+    # λ·T large: account-years tend to 1/λ
+    assert survival_account_years(2.0, 50) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="≥ 0"):
+        survival_account_years(-0.1, 5)
+
+
+def test_survival_profit_change_of_the_claims_arithmetic():
+    from experiments.claims.e6_retention_economics import survival_profit_change
+
+    # retention 85% → 90% a year over 5 years
+    h0, h1 = -np.log(0.85), -np.log(0.90)
+    expected = ((1 - 0.90**5) / h1) / ((1 - 0.85**5) / h0) - 1
+    assert survival_profit_change(h0, h1, 5) == pytest.approx(expected)
+    assert 0.13 < expected < 0.14  # survival alone does not give the +20% of the claim
+    assert survival_profit_change(0.1, 0.1, 5) == 0.0
+    assert survival_profit_change(0.1, 0.2, 5) < 0
+
+
+def test_slope_through_origin():
+    from experiments.claims.e6_retention_economics import slope_through_origin
+
+    assert slope_through_origin([-1, -2, -4], [3, 6, 12]) == pytest.approx(-3.0)
+    # least squares with no intercept: Σxy / Σx²
+    assert slope_through_origin([1, 2], [1, 3]) == pytest.approx(7 / 5)
+    assert slope_through_origin([1, float("nan"), 2], [1, 5, 3]) == pytest.approx(7 / 5)
+    assert np.isnan(slope_through_origin([0, 0], [1, 2]))
