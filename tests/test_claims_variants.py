@@ -175,3 +175,30 @@ def test_slope_through_origin():
     assert slope_through_origin([1, 2], [1, 3]) == pytest.approx(7 / 5)
     assert slope_through_origin([1, float("nan"), 2], [1, 5, 3]) == pytest.approx(7 / 5)
     assert np.isnan(slope_through_origin([0, 0], [1, 2]))
+
+
+# --- experiment 8: the share goal's arithmetic ------------------------------------------
+
+
+def test_revenue_multiplier_moves_the_share_with_base_revenue_fixed():
+    from experiments.claims.e8_share_goal import revenue_multiplier
+
+    # 11% → 20%: key-account revenue from 0.11/0.89 to 0.25 of base revenue
+    assert revenue_multiplier(0.11, 0.20) == pytest.approx(0.25 / (0.11 / 0.89))
+    assert revenue_multiplier(0.2, 0.2) == 1.0
+    ka, base = 3.0, 97.0  # × m and the share is the target
+    m = revenue_multiplier(ka / (ka + base), 0.3)
+    assert m * ka / (m * ka + base) == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="target"):
+        revenue_multiplier(0.1, 1.0)
+
+
+def test_share_at_full_wallet():
+    from experiments.claims.e8_share_goal import share_at_full_wallet
+
+    # KA revenue = 1/4 of base at half the wallet → 1/2 of base with all of it: share 1/3
+    assert share_at_full_wallet(0.2, 0.5) == pytest.approx(1 / 3)
+    assert share_at_full_wallet(0.2, 1.0) == pytest.approx(0.2)
+    assert share_at_full_wallet(0.0, 0.5) == 0.0
+    with pytest.raises(ValueError, match="share of wallet"):
+        share_at_full_wallet(0.2, 0.0)
