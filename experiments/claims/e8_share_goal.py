@@ -101,10 +101,13 @@ def main(ctx: Context) -> Verdict:
     point_means = _point_means(experiment)
     s0 = baseline[FOCUS][KPI]["mean"]
     wallet = baseline[FOCUS]["share_of_wallet"]["mean"]
-    best = max(point_means[FOCUS].values())
+    best_point = max(point_means[FOCUS], key=point_means[FOCUS].get)
+    best = point_means[FOCUS][best_point]
+    best_values = experiment.points[best_point].values
     goal = {
         "baseline_share": s0,
         "best_point_share": best,
+        "best_point": {"point": best_point, **best_values},
         "best_point_revenue_multiplier": revenue_multiplier(s0, best),
         "full_wallet_share": share_at_full_wallet(s0, wallet),
         "full_wallet_revenue_multiplier": 1 / wallet,
@@ -140,8 +143,8 @@ def main(ctx: Context) -> Verdict:
         f"The service levers act on the trips of a fixed book of travellers — through the share of wallet and, for "
         f"seat holds, refused trips — so they can raise key-account revenue at most "
         f"×{goal['full_wallet_revenue_multiplier']:.1f}, and in the sweep's ranges (budget up to ×3, escorts and "
-        f"benefit capacity up to ×3, holds up to 16 a flight) about ×{goal['best_point_revenue_multiplier']:.1f} "
-        f"with the choice parameters at their most favourable too. The goal needs more key-account "
+        f"benefit capacity up to ×3, holds up to 16 a flight) about ×{goal['best_point_revenue_multiplier']:.1f} at the "
+        f"best point ({_describe(best_values)}). The goal needs more key-account "
         f"travellers and trips — acquisition and lift (提) — which the model takes as given, not a different "
         f"allocation of holds, escorts and benefits."
     )
@@ -187,6 +190,10 @@ def _point_means(experiment: Any) -> dict[str, dict[int, float]]:
     df = load_results(experiment.store_path)
     m = df[df.kpi == KPI].groupby(["policy", "point"])["value"].mean()
     return {p: {int(k): float(v) for k, v in m[p].items()} for p in experiment.policies}
+
+
+def _describe(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items())
 
 
 def _pct(s: dict[str, Any]) -> dict[str, Any]:
