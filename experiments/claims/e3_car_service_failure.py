@@ -46,6 +46,7 @@ from model.scenario import Scenario
 from model.stats import mean_ci, paired_ci
 from model.value import value_tables
 
+from ._style import own_style
 from ._variants import merge_tiers, transplant, with_levels
 from .common import Context, Verdict, evaluate, fmt, stat
 
@@ -173,6 +174,7 @@ def _minus(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return {"mean": a["mean"] - b["mean"], "ci95": [None, None], "n": a["n"]}
 
 
+@own_style
 def _figure(overall: dict, vs_blind: dict, wasted: dict, tier_diff: dict, reps: int) -> bytes:
     setup(["易行", *ARMS.values()])
     import matplotlib.pyplot as plt

@@ -46,6 +46,7 @@ from model.loading import load_scenario
 from model.policies import make_plan
 from model.stats import mean_ci, paired_ci
 
+from ._style import own_style
 from ._variants import multi_year
 from .common import Context, Verdict, evaluate, fmt, scenario_with
 
@@ -250,6 +251,7 @@ def _verdict(
     return verdict, text
 
 
+@own_style
 def _figure(out: dict[str, Any], thresholds: Sequence[float], reps: int) -> bytes:
     setup(list(VARIANTS.values()))
     import matplotlib.pyplot as plt

@@ -28,6 +28,7 @@ from model.plan import Plan
 from model.policies import make_plan
 from model.stats import mean_ci, paired_ci
 
+from ._style import own_style
 from ._variants import scaled_weights
 from .common import Context, Verdict, evaluate, fmt
 
@@ -167,6 +168,7 @@ def _reading(verdict: str, lo: str, hi: str, better: list[str], worse: list[str]
     )
 
 
+@own_style
 def _figure(kpis: dict[str, Any], loss: dict[str, Any], reps: int) -> bytes:
     setup(list(POLICIES))
     import matplotlib.pyplot as plt

@@ -46,6 +46,7 @@ from model.loading import load_scenario
 from model.policies import make_plan
 from model.stats import mean_ci
 
+from ._style import own_style
 from ._variants import sized_experiment
 from .common import Context, Verdict, evaluate, fmt
 
@@ -158,7 +159,6 @@ def main(ctx: Context) -> Verdict:
             "points": analysis.points,
             "replications": experiment.replications,
             "baseline_replications": reps,
-            "sweep_seconds": summary.seconds,
             "baseline": baseline,
             "srrc_key_account_revenue_share": srrc,
             "r2_key_account_revenue_share": r2,
@@ -207,6 +207,7 @@ def _fmt_move(r: dict[str, Any]) -> str:
     return f"{100 * lo:.2f}% → {100 * hi:.2f}% ({rel:+.0%})"
 
 
+@own_style
 def _figure(srrc: dict, reach: dict, levers: list[str], goal: dict, points: int, reps: int) -> bytes:
     setup(levers)
     import matplotlib.pyplot as plt
