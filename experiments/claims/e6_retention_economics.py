@@ -1,10 +1,11 @@
 """Experiment 6 — retention economics: does 5% lower churn raise profit by 20% within 5 years?
 
-**Claim** (seed 003, quoting the US financial-services association, i.e. Reichheld &
-Sasser's "zero defections" figures): "客户流失率每降低5%，企业5年内利润将提高20%" — every 5%
-less churn raises profit by 20% within five years (5% more churn cuts it by 25%). In the
-source the 5% are points of the yearly defection rate (retention 85% → 90%); read as 5% of
-the churn rate itself the same words ask far less. Both readings are reported.
+**Claim** (seed 003, quoting a study of the US financial-services industry):
+"客户流失率每降低5%，企业5年内利润将提高20%" — every 5% less churn raises profit by 20% within
+five years (5% more churn cuts it by 25%). Such figures are usually traced to Reichheld &
+Sasser's "zero defections" (1990), where the 5% are read as points of the yearly
+defection rate (say 15% → 10%); read as 5% of the churn rate itself the same words ask
+far less. Both readings are reported.
 
 **What churn is in the model.** Churn is endogenous: an account's closeness drifts toward
 ``logistic(a + b·PV)`` after every trip flown with us and the relationship breaks when it
