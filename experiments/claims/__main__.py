@@ -21,7 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name} ({size})", file=sys.stderr, flush=True)
         module = importlib.import_module(f"experiments.claims.{name}")
         ctx = Context(name=name, size=size, workers=args.workers, out=args.out)
-        verdict = module.main(ctx)
+        import matplotlib
+
+        with matplotlib.rc_context():  # one experiment's fonts and style never reach the next one's figures
+            verdict = module.main(ctx)
         verdict.write(ctx)
         index.append((name, verdict))
         print(f"   {verdict.verdict}: {verdict.title} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
