@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import matplotlib
+
 from .common import Context, parse_args
 
 
@@ -21,8 +23,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name} ({size})", file=sys.stderr, flush=True)
         module = importlib.import_module(f"experiments.claims.{name}")
         ctx = Context(name=name, size=size, workers=args.workers, out=args.out)
-        import matplotlib
-
         with matplotlib.rc_context():  # one experiment's fonts and style never reach the next one's figures
             verdict = module.main(ctx)
         verdict.write(ctx)
