@@ -11,8 +11,11 @@ so that the store's record names exactly what ran.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,8 @@ import tomli_w
 
 from model.experiment import Experiment, load_experiment
 from model.loading import BASELINE, read_toml
+from model.runner import RunResult, run_policies
+from model.scenario import Scenario
 from model.stats import mean_ci, paired_ci
 
 from .common import Context
@@ -28,7 +33,7 @@ from .common import Context
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LeverCurve", "by_replication", "lever_curve", "lever_experiment", "plot_curve", "sweep"]
+__all__ = ["LeverCurve", "by_replication", "lever_curve", "lever_experiment", "plot_curve", "run_at", "sweep"]
 
 #: The sweep store's folder inside an experiment's results folder (generated output, not committed).
 STORE = "store"
@@ -36,16 +41,21 @@ HERE = Path(__file__).parent
 
 
 def lever_experiment(
-    ctx: Context, name: str, *, replications: int, values: Mapping[str, Sequence[Any]] | None = None
+    ctx: Context,
+    name: str,
+    *,
+    replications: int,
+    values: Mapping[str, Sequence[Any]] | None = None,
+    store: str = STORE,
 ) -> Experiment:
-    """The experiment file ``name`` (in this folder) at ``ctx.size``, its store under ``ctx.folder``.
+    """The experiment file ``name`` (in this folder) at ``ctx.size``, its store in ``ctx.folder / store``.
 
     At the reduced size the shipped file is used as it is. At the full size its
     replications and the named parameters' values are replaced, and the variant is
     written into the store folder (its base scenario path made absolute) and loaded from there.
     """
     path = HERE / name
-    out = ctx.folder / STORE
+    out = ctx.folder / store
     if not ctx.full:
         return load_experiment(path, output=out)
     data = read_toml(path)
@@ -76,6 +86,20 @@ def sweep(ctx: Context, experiment: Experiment) -> pd.DataFrame:
             f"task {first[0]} (point {first[1]}, replication {first[2]}):\n{first[3]}"
         )
     return load_results(experiment.store_path)
+
+
+def run_at(ctx: Context, scenarios: Sequence[Scenario], policies: Sequence[str], replications: int) -> list[RunResult]:
+    """``run_policies`` at each scenario with the same seed, the scenarios spread over ``ctx.workers`` processes.
+
+    Every scenario meets the same replications' draws, as the points of a sweep with
+    ``common_random_numbers = "points"`` do, and a run's numbers do not depend on the process
+    it ran in; the whole result (tier KPIs included, which a sweep store does not keep) comes back.
+    """
+    run = partial(run_policies, policies=tuple(policies), replications=replications, seed=ctx.seed, workers=1)
+    if ctx.workers == 1 or len(scenarios) == 1:
+        return [run(s) for s in scenarios]
+    with ProcessPoolExecutor(max_workers=ctx.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(run, scenarios))
 
 
 def by_replication(
