@@ -126,7 +126,7 @@ def stationary_escort_scenario(c: int, rate_per_hour: float, mean_minutes: float
     airport arrivals uniform in the hour before, so arrivals are spread evenly over the
     day. Day 0 has no trips: the first departure of day 0 would bring its travellers before
     time 0, which the simulation serves at once, a burst that is not Poisson. No patience
-    limit (Erlang C has no abandonment).
+    limit (Erlang C has no abandonment). Its ``standard`` policy escorts every trip.
     """
     travellers = 1000
     data = {
@@ -157,6 +157,7 @@ def stationary_escort_scenario(c: int, rate_per_hour: float, mean_minutes: float
                 "escort_minutes": mean_minutes,
                 "expectation": {"escort": 1.0},
                 "value_weight_cny": {"escort": 100},
+                "standard": {"escort": 1.0},  # the `standard` policy escorts every trip
             }
         ],
     }

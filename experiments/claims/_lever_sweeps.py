@@ -33,7 +33,16 @@ from .common import Context
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LeverCurve", "by_replication", "lever_curve", "lever_experiment", "plot_curve", "run_at", "sweep"]
+__all__ = [
+    "LeverCurve",
+    "by_replication",
+    "lever_curve",
+    "lever_experiment",
+    "negated",
+    "plot_curve",
+    "run_at",
+    "sweep",
+]
 
 #: The sweep store's folder inside an experiment's results folder (generated output, not committed).
 STORE = "store"
@@ -167,6 +176,12 @@ def lever_curve(table: pd.DataFrame, kpi: str, *, maximize: bool = True) -> Leve
         if c == best or lo is None or (lo <= 0.0 <= hi):
             near.append(x)
     return LeverCurve(kpi, tuple(xs), tuple(stats), xs[k], diffs, tuple(near), maximize)
+
+
+def negated(d: dict[str, Any]) -> dict[str, Any]:
+    """A paired difference a − b (``model.stats.paired_ci``) turned into b − a."""
+    lo, hi = d["ci95"]
+    return {**d, "mean": -d["mean"], "ci95": [None if hi is None else -hi, None if lo is None else -lo]}
 
 
 def plot_curve(ax: Any, x: Sequence[float], stats: Sequence[Mapping[str, Any]], **style: Any) -> None:

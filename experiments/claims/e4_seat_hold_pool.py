@@ -42,7 +42,16 @@ from model.loading import load_scenario
 from model.runner import RunResult
 from model.stats import mean_ci
 
-from ._lever_sweeps import LeverCurve, by_replication, lever_curve, lever_experiment, plot_curve, run_at, sweep
+from ._lever_sweeps import (
+    LeverCurve,
+    by_replication,
+    lever_curve,
+    lever_experiment,
+    negated,
+    plot_curve,
+    run_at,
+    sweep,
+)
 from .common import Context, Verdict, fmt
 
 LEVER = "holds per flight"
@@ -212,7 +221,7 @@ def verdict(cases: dict[str, dict]) -> Verdict:
     limit_max = max(peak["limits"])
     big = {p: _at(peak["curves"][(p, "displaced_seats")], limit_max) for p in POLICIES}
     none_vs_best = {
-        label: _negated(case["curves"][("halfstep", "net_value")].diffs[0.0]) for label, case in cases.items()
+        label: negated(case["curves"][("halfstep", "net_value")].diffs[0.0]) for label, case in cases.items()
     }
     text = (
         " ".join(_case_text(label, case) for label, case in cases.items())
@@ -258,9 +267,3 @@ def verdict(cases: dict[str, dict]) -> Verdict:
         text=text,
         numbers=numbers,
     )
-
-
-def _negated(d: dict[str, Any]) -> dict[str, Any]:
-    """The paired difference b − a from a − b."""
-    lo, hi = d["ci95"]
-    return {**d, "mean": -d["mean"], "ci95": [None if hi is None else -hi, None if lo is None else -lo]}
