@@ -35,6 +35,7 @@ Full (``--full``): roster ×0.5 to ×2.5 by 0.125 × 40 replications; stationary
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -106,8 +107,24 @@ def main(ctx: Context) -> Verdict:
         for kpi in ("perceived_value", "cost_escort", "failures_escort", "net_value")
     }
     stream, stationary = _stationary(ctx, base, shipped)
-    figure(ctx, factors, mean_staff, roster, paid, stream, stationary)
-    return verdict(factors, mean_staff, roster, paid, stream, stationary, coverage, more_staff, exp.replications)
+    staffing = Staffing(factors, mean_staff, roster, paid, stream, stationary, coverage, more_staff, exp.replications)
+    figure(ctx, staffing)
+    return verdict(staffing)
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """What the experiment measured: the roster curves, the escort stream and its stationary variant."""
+
+    factors: list[float]
+    mean_staff: list[float]  # mean staff on duty over the baseline's staffed hours, per roster
+    roster: dict[tuple[str, str], LeverCurve]  # (policy, KPI) → curve along the roster factor
+    paid: dict[str, LeverCurve]  # net value with every rostered staff-hour paid, per policy
+    stream: EscortStream
+    stationary: dict[str, Any]
+    coverage: dict[str, Any]  # timeouts with the first and last waves covered
+    more_staff: dict[str, dict[str, Any]]  # standard, largest roster − ×1, paired
+    replications: int
 
 
 def _escorts(scenario: Scenario) -> EscortResource:
@@ -181,15 +198,8 @@ def _inside(stat: dict[str, Any], theory: float) -> bool:
     return lo is not None and lo <= theory <= hi
 
 
-def figure(
-    ctx: Context,
-    factors: list,
-    mean_staff: list,
-    roster: dict,
-    paid: dict[str, LeverCurve],
-    stream: EscortStream,
-    st: dict[str, Any],
-) -> None:
+def figure(ctx: Context, r: Staffing) -> None:
+    factors, mean_staff, roster, paid, stream, st = r.factors, r.mean_staff, r.roster, r.paid, r.stream, r.stationary
     setup([])
     import matplotlib.pyplot as plt
 
@@ -245,17 +255,9 @@ def figure(
     (ctx.folder / "figure.png").write_bytes(png(fig))
 
 
-def verdict(
-    factors: list,
-    mean_staff: list,
-    roster: dict,
-    paid: dict[str, LeverCurve],
-    stream: EscortStream,
-    st: dict[str, Any],
-    coverage: dict[str, Any],
-    more_staff: dict[str, dict[str, Any]],
-    replications: int,
-) -> Verdict:
+def verdict(r: Staffing) -> Verdict:
+    factors, mean_staff, roster, paid, stream, st = r.factors, r.mean_staff, r.roster, r.paid, r.stream, r.stationary
+    coverage, more_staff, replications = r.coverage, r.more_staff, r.replications
     cs = st["c"]
     inside_p = [
         _inside(s, t) for s, t in zip(st["simulated_wait_probability"], st["erlang_c_wait_probability"], strict=True)
