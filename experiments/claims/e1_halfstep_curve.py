@@ -84,7 +84,11 @@ def _lp_expectations(exp: Any) -> dict[tuple[float, float, float], dict[str, Any
     for pt in exp.points:
         plan = make_plan(exp.scenario(pt), "lead")
         key = (float(pt.values["rho"]), float(pt.values["cost factor"]), float(pt.values["lead"]))
-        out[key] = {"net_value": plan.total_net_value, "levels": plan.levels}
+        out[key] = {
+            "net_value": plan.total_net_value,
+            "perceived_value": float(plan.perceived_value.sum()),
+            "levels": plan.levels,
+        }
     return out
 
 
@@ -172,7 +176,8 @@ def verdict(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cos
     over, cost = at_base["over_service_cost"][BASE_RHO], at_base["cost_total"][BASE_RHO]
     i_half, i_full = over.x.index(0.5), over.x.index(1.0)
     i0, i_best = nv.x.index(0.0), nv.x.index(base.best)
-    lp_pv_gap = lp[(BASE_RHO, BASE_COST, base.best)]["net_value"] - nv.stats[i_best]["mean"]
+    lp_pv = {x: lp[(BASE_RHO, BASE_COST, x)]["perceived_value"] for x in (0.0, base.best)}
+    pv_gap = {x: lp_pv[x] - pv.stats[pv.x.index(x)]["mean"] for x in lp_pv}
     by_rho = "; ".join(f"ρ = {r:g}: {where(curves[(r, BASE_COST)])}" for r in rhos)
     by_cost = "; ".join(f"×{c:g}: {where(curves[(BASE_RHO, c)])}" for c in costs)
     text = (
@@ -184,12 +189,13 @@ def verdict(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cos
         f"Where the document's rule holds in this grid (half a step among the best, a full step significantly worse): "
         f"{', '.join(f'ρ = {r:g} × costs ×{c:g}' for r, c in holds) or 'nowhere'}.\n\n"
         f"Why. The lead cap only removes options from the LP, so in the LP's own terms a looser cap never loses: the "
-        f"LP leads past half a step (hΔ) only on dimensions where ρ·w exceeds the unit cost, and its plan stops "
+        f"LP leads past half a step (hΔ) only where the weakly valued second half-step (ρ·w per trip requested) is "
+        f"worth more than its unit cost (per trip flown) and the resource it uses, and its plan stops "
         f"changing from lead {sat:g} on. The half step is built into the clients' value function (h = 0.5), not into "
         f"the cap. The simulation sees what the LP does not: (i) experienced levels fluctuate around the plan and a "
-        f"shortfall below the reference counts λ = 2.25 times, so the simulated net value at the best lead is "
-        f"{lp_pv_gap:,.0f} CNY below the LP's expectation — a margin above the reference partly insures against "
-        f"shortfalls, which favours leading; (ii) better service wins trips (share of wallet {fmt(sow.stats[i0], 3)} "
+        f"shortfall below the reference counts λ = 2.25 times, so the simulated PV falls short of the plan's: by "
+        f"{pv_gap[0.0]:,.0f} CNY at lead 0 and by {pv_gap[base.best]:,.0f} at lead {base.best:g} — a margin above "
+        f"the reference partly insures against shortfalls, which favours leading; (ii) better service wins trips (share of wallet {fmt(sow.stats[i0], 3)} "
         f"at lead 0, {fmt(sow.stats[i_best], 3)} at lead {base.best:g}), and every extra trip flown is served at a "
         f"cost while its fare is not in net value, which penalises leading when service is dear. PV rises from "
         f"{fmt(pv.stats[i0])} to {fmt(pv.stats[i_best])} CNY between lead 0 and {base.best:g}. By profit (margin × "
@@ -208,7 +214,14 @@ def verdict(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cos
         ],
         "kpis_at_baseline_costs": {kpi: {str(r): at_base[kpi][r].to_dict() for r in rhos} for kpi in at_base},
         "lp_expected_net_value": [
-            {"rho": r, "cost_factor": c, "lead": x, "net_value": v["net_value"]} for (r, c, x), v in sorted(lp.items())
+            {
+                "rho": r,
+                "cost_factor": c,
+                "lead": x,
+                "net_value": v["net_value"],
+                "perceived_value": v["perceived_value"],
+            }
+            for (r, c, x), v in sorted(lp.items())
         ],
         "claim_holds_at": [{"rho": r, "cost_factor": c} for r, c in holds],
     }
