@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
@@ -18,7 +19,14 @@ import numpy as np
 from .demand import base_load_multipliers, expected_trips
 from .scenario import Scenario, SeatHoldResource
 
-__all__ = ["hold_limit_per_flight", "protection_levels", "seats_held_per_trip", "sellout_probability"]
+__all__ = [
+    "FareClasses",
+    "emsr_b_classes",
+    "hold_limit_per_flight",
+    "protection_levels",
+    "seats_held_per_trip",
+    "sellout_probability",
+]
 
 
 def protection_levels(values: Sequence[float], means: Sequence[float], stds: Sequence[float]) -> np.ndarray:
@@ -97,31 +105,61 @@ def sellout_probability(scenario: Scenario) -> float:
     return float((p * weights[None, :]).sum(axis=1).mean())
 
 
-def hold_limit_per_flight(scenario: Scenario, resource: SeatHoldResource) -> int:
-    """Seats that may be held on one flight: the scenario's number, or EMSR-b's when asked.
+@dataclass(frozen=True)
+class FareClasses:
+    """The fare classes EMSR-b sizes seat holds with, by fare descending; the last is base passengers.
 
-    With ``hold_limit_per_flight = "emsr-b"`` every tier is a fare class (its fare, and a
-    per-flight hold demand with Poisson spread if every trip held seats up to the tier's
-    reference level), competing with base passengers at the base fare; the limit is the
-    protection level of all key-account classes together, rounded up.
+    Means and standard deviations are seats a day on the busiest flight.
     """
-    if resource.hold_limit_per_flight != "emsr-b":
-        return int(resource.hold_limit_per_flight)
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    means: np.ndarray
+    stds: np.ndarray
+
+    def protection_levels(self) -> np.ndarray:
+        """Nested protection levels (EMSR-b); the last protects every key-account class against base passengers."""
+        return protection_levels(self.values, self.means, self.stds)
+
+
+def emsr_b_classes(scenario: Scenario) -> FareClasses | None:
+    """The classes of ``hold_limit_per_flight = "emsr-b"``; None when no tier is worth more than a base passenger.
+
+    Every tier whose fare beats the base fare is a class: its fare, and a per-flight hold
+    demand with Poisson spread if every trip held seats up to the tier's reference level
+    (its largest hold dimension, on the busiest flight). Base passengers are the last class.
+    """
     from .value import value_tables  # local: the value tables need the scenario only
 
     days = scenario.time.horizon_days
     r = value_tables(scenario).reference
     held = seats_held_per_trip(scenario)
     n = expected_trips(scenario)
-    # hold demand per day on the busiest flight, per tier: its largest hold dimension
     mean = (n[:, None] * r * held).max(axis=1) * _flight_weights(scenario).max() / days
     fares = np.array([scenario.tier_fare_cny(t) for t in scenario.tiers])
     base_fare = scenario.flights.base_fare_cny
     keep = [i for i in np.argsort(-fares, kind="stable") if fares[i] > base_fare and mean[i] > 0]
     if not keep:
-        return 0  # no key-account class is worth more than a base passenger
+        return None
     base_mean = scenario.flights.base_load_factor * scenario.flights.seats
-    values = [*fares[keep].tolist(), base_fare]
-    means = [*mean[keep].tolist(), base_mean]
-    stds = [*np.sqrt(mean[keep]).tolist(), scenario.flights.base_demand_cv * base_mean]
-    return math.ceil(protection_levels(values, means, stds)[-1])
+    return FareClasses(
+        names=(*(scenario.tiers[i].name for i in keep), "base"),
+        values=np.array([*fares[keep], base_fare], dtype=float),
+        means=np.array([*mean[keep], base_mean], dtype=float),
+        stds=np.array([*np.sqrt(mean[keep]), scenario.flights.base_demand_cv * base_mean], dtype=float),
+    )
+
+
+def hold_limit_per_flight(scenario: Scenario, resource: SeatHoldResource) -> int:
+    """Seats that may be held on one flight: the scenario's number, or EMSR-b's when asked.
+
+    With ``hold_limit_per_flight = "emsr-b"`` every tier is a fare class competing with
+    base passengers at the base fare (:func:`emsr_b_classes`); the limit is the protection
+    level of all key-account classes together, rounded up.
+    """
+    if resource.hold_limit_per_flight != "emsr-b":
+        return int(resource.hold_limit_per_flight)
+    classes = emsr_b_classes(scenario)
+    if classes is None:
+        return 0  # no key-account class is worth more than a base passenger
+    return math.ceil(classes.protection_levels()[-1])

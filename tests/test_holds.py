@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from statistics import NormalDist
 
 import numpy as np
@@ -9,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.holds import hold_limit_per_flight, protection_levels, seats_held_per_trip, sellout_probability
+from model.holds import (
+    emsr_b_classes,
+    hold_limit_per_flight,
+    protection_levels,
+    seats_held_per_trip,
+    sellout_probability,
+)
 from model.loading import load_scenario
 
 from .conftest import build, tiny_dict
@@ -103,3 +110,23 @@ def test_emsr_b_hold_limit_in_a_scenario():
     d["flights"]["base_fare_cny"] = 2000  # now no key-account class is worth protecting
     s = build(d)
     assert hold_limit_per_flight(s, s.resource("holds")) == 0
+
+
+def test_emsr_b_classes_are_the_tiers_worth_more_than_a_base_passenger():
+    d = tiny_dict()
+    d["resources"].append({"name": "holds", "kind": "seat_holds", "hold_limit_per_flight": "emsr-b"})
+    d["dimensions"].append({"name": "reserved_seat", "resource": "holds"})
+    for t in d["tiers"]:
+        t["accounts"] *= 20
+        t["expectation"]["reserved_seat"] = 0.8
+        t["value_weight_cny"]["reserved_seat"] = 50
+    s = build(d)
+    classes = emsr_b_classes(s)
+    assert classes is not None
+    assert classes.names == ("high", "low", "base")  # fares 1,500 and 1,000 CNY beat the 900 CNY base fare
+    assert classes.values.tolist() == [1500.0, 1000.0, 900.0]
+    assert np.allclose(classes.stds[:2] ** 2, classes.means[:2])  # Poisson spread of hold demand
+    assert classes.means[2] == 0.7 * 150  # base passengers: base load × seats
+    assert hold_limit_per_flight(s, s.resource("holds")) == math.ceil(classes.protection_levels()[-1])
+    d["flights"]["base_fare_cny"] = 2000
+    assert emsr_b_classes(build(d)) is None
