@@ -72,6 +72,10 @@ def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, _total: bar.update(task, completed=done)
 
 
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")]
+WorkersOption = Annotated[int, typer.Option("--workers", "-w", help="Worker processes (results do not depend on it).")]
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"halfstep {__version__}")
@@ -113,7 +117,7 @@ def plan(
         Path | None,
         typer.Option("--out", "-o", help="Folder for plan.csv and plan.json (default: a new folder under runs/)."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    force: ForceOption = False,
     set_: SetOption = None,
 ) -> None:
     """Make an allocation plan: levels per tier and dimension, value, cost and shadow prices."""
@@ -148,13 +152,11 @@ def run(
         int | None, typer.Option("--replications", "-r", help="Replications per policy (default: the scenario's).")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Root seed (default: the scenario's).")] = None,
-    workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Worker processes (results do not depend on it).")
-    ] = 1,
+    workers: WorkersOption = 1,
     out_dir: Annotated[
         Path | None, typer.Option("--out", "-o", help="Run folder (default: a new folder under runs/).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    force: ForceOption = False,
     set_: SetOption = None,
 ) -> None:
     """Simulate policies over replications; print KPIs with 95% CIs and write the run folder."""
@@ -190,7 +192,7 @@ def compare(
         Path | None,
         typer.Option("--out", "-o", help="Folder for the comparison (default: a new folder under runs/)."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    force: ForceOption = False,
     set_: SetOption = None,
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes for the --set what-if run.")] = 1,
 ) -> None:
@@ -244,142 +246,8 @@ def schema(
     out.print(scenario_reference(), markup=False)
 
 
-ExperimentArg = Annotated[
-    str, typer.Argument(help="Experiment file (TOML): base scenario, parameters, design, policies.")
-]
-SweepOutOption = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Sweep folder (default: the experiment's output).")
-]
-
-
-@app.command()
-def sweep(
-    experiment: ExperimentArg,
-    workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Worker processes (results do not depend on it).")
-    ] = 1,
-    executor: Annotated[
-        str, typer.Option("--executor", "-e", help="local, dask-local, or dask://HOST:PORT (a running Dask scheduler).")
-    ] = "local",
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Continue the sweep in the store; finished tasks are kept.")
-    ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Start over, replacing an existing store.")] = False,
-    retry_failed: Annotated[
-        bool, typer.Option("--retry-failed", help="With --resume: run failed tasks again.")
-    ] = False,
-    out_dir: SweepOutOption = None,
-) -> None:
-    """Run every point × policy × replication of an experiment into its SQLite store (resumable)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from .experiment import load_experiment
-    from .sweep import run_sweep
-    from .sweeptext import print_sweep_summary
-
-    e = load_experiment(experiment, out_dir)
-    out.print(
-        f"{e.spec.experiment.name}: {len(e.points)} points × {len(e.policies)} policies × {e.replications} replications "
-        f"({len(e.points) * e.replications} tasks) → {e.store_path}",
-        markup=False,
-    )
-    with Progress(
-        TextColumn("sweeping"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("tasks"),
-        TextColumn("{task.fields[failed]} failed"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("sweep", total=None, failed=0)
-        started = False
-
-        def progress(done: int, total: int, failed: int) -> None:
-            nonlocal started
-            if not started:  # tasks finished before a resume must not count in the speed (ETA)
-                bar.reset(task, total=total, completed=done, failed=failed)
-                started = True
-            bar.update(task, completed=done, failed=failed)
-
-        summary = run_sweep(
-            e,
-            workers=workers,
-            executor=executor,
-            resume=resume,
-            force=force,
-            retry_failed=retry_failed,
-            on_progress=progress,
-        )
-    print_sweep_summary(out, summary)
-    if summary.failed:
-        raise typer.Exit(1)
-
-
-@app.command()
-def analyze(
-    experiment: ExperimentArg,
-    kpi: Annotated[
-        list[str] | None,
-        typer.Option("--kpi", "-k", help="KPI to analyse (repeatable; default: the file's [analysis] kpis)."),
-    ] = None,
-    out_dir: SweepOutOption = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing analysis folder.")] = False,
-) -> None:
-    """KPI vs each parameter with 95% CIs, and sensitivity indices (Sobol, Morris or SRRC); CSV and PNG."""
-    from .analyze import analyze as run_analysis
-    from .analyze import write_analysis
-    from .analyze_text import print_analysis
-    from .experiment import load_experiment
-    from .runfolder import check_target
-
-    e = load_experiment(experiment, out_dir)
-    folder = e.output / "analysis"
-    check_target(folder, force)
-    a = run_analysis(e, kpi or None)
-    print_analysis(out, a, e)
-    names = write_analysis(a, e, folder, force=force)
-    out.print(f"\nwrote {folder}/ ({', '.join(names)})", markup=False)
-
-
-@app.command()
-def calibrate(
-    scenario: ScenarioArg = "baseline",
-    targets: Annotated[
-        Path,
-        typer.Option("--targets", "-t", help="Targets file (TOML): observed statistics and the parameters to fit."),
-    ] = Path("targets.toml"),
-    out_file: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Calibrated scenario file (default: <scenario>-calibrated.toml here)."),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
-) -> None:
-    """Fit scenario parameters to observed statistics by simulated moments; write the calibrated scenario."""
-    from .calibrate import calibrate as fit
-    from .calibrate import calibrated_toml, load_targets
-    from .calibrate_text import print_calibration
-    from .errors import RunFolderError
-    from .runfolder import write_atomic
-
-    spec = load_targets(targets)
-    target = out_file or Path(f"{Path(scenario).stem}-calibrated.toml")
-    if target.exists() and not force:
-        raise RunFolderError(f"{target} exists already; choose another --out, or pass --force to replace it")
-    with err.status("calibrating…") as status:
-        c = fit(scenario, spec, on_evaluation=lambda n, j: status.update(f"calibrating: {n} evaluations, J = {j:.4g}"))
-    print_calibration(out, c, spec)
-    write_atomic(target, calibrated_toml(c, scenario, str(targets)))
-    out.print(f"\nwrote {target}", markup=False)
+# commands for researchers and for segmentation live in their own modules; importing them registers them
+from . import cli_research, cli_segment  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -393,49 +261,3 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-written was left behind", markup=False)
         sys.exit(130)
-
-
-@app.command("synth-accounts")
-def synth_accounts(
-    n: Annotated[int, typer.Option("--n", min=1, help="Number of accounts.")] = 5000,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed: the same seed gives the same table.")] = 0,
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write (UTF-8).")] = Path("accounts.csv"),
-    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
-) -> None:
-    """Write a realistic synthetic account table (the source documents' figures), for demos and tests."""
-    from .segment_api import synth_file
-
-    table = synth_file(n, seed, out_file, force=force)
-    active = int((table.trips > 0).sum())
-    out.print(
-        f"wrote {out_file}: {len(table):,} accounts ({active:,} with trips), {table.trips.sum():,.0f} trips, "
-        f"{table.spend_cny.sum():,.0f} CNY over {table.months_observed.max():g} months",
-        markup=False,
-    )
-
-
-@app.command()
-def segment(
-    accounts: Annotated[Path, typer.Argument(help="Account table (CSV, UTF-8); see README, 'Segmenting accounts'.")],
-    out_file: Annotated[
-        Path,
-        typer.Option(
-            "--out", "-o", help="Scenario file to write; the report goes beside it (.segments.md/.json/.csv)."
-        ),
-    ],
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="Rules file (TOML; default: the source documents' rules).")
-    ] = None,
-    skip_bad_rows: Annotated[
-        bool, typer.Option("--skip-bad-rows", help="Leave out rows with problems and count them in the report.")
-    ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace the output files if they exist.")] = False,
-) -> None:
-    """Segment accounts into tiers, estimate the tiers' parameters and write a runnable scenario."""
-    from .segment_api import segment_file
-    from .segment_report import print_segmentation
-
-    result, paths = segment_file(accounts, out_file, rules=rules, force=force, skip_bad_rows=skip_bad_rows)
-    print_segmentation(out, result.segmentation, result.fits)
-    out.print(f"\nwrote {paths['scenario']} (run it: halfstep run {paths['scenario']})", markup=False)
-    out.print(f"report {paths['report']}, {paths['json'].name}, {paths['accounts'].name}", markup=False)
