@@ -47,10 +47,26 @@ def best_of(repeats: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     return runs[-1][0], Timing(wall=min(t.wall for _, t in runs), cpu=min(t.cpu for _, t in runs))
 
 
+def _peak_rss_kib() -> float:
+    """This process's peak resident memory, KiB.
+
+    Linux's ``VmHWM`` belongs to the process's own address space; ``ru_maxrss`` survives
+    ``exec`` and so starts at the RSS of the parent that forked the child — a parent grown
+    by earlier cases made a fresh child look twice its size.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux, bytes on macOS
+
+
 def _child(fn: Callable[..., Any], args: tuple) -> tuple[Any, float, Timing]:
     out, t = timed(fn, *args)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return out, peak_kib / 1024.0, t
+    return out, _peak_rss_kib() / 1024.0, t
 
 
 def in_child(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, Timing]:
