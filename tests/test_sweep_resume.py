@@ -71,13 +71,13 @@ def test_a_lost_dask_worker_loses_nothing_on_a_running_scheduler(tmp_path):
 
     path = lhs_experiment(tmp_path, points=10, reps=2, time={"horizon_days": 90})
     e = load_experiment(path)
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_port=0
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        victim = next(iter(client.run(os.getpid).values()))
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_port=0
+    ) as cluster:
+        # the sweep's own client must be the process's only one: two clients in one process can
+        # hand a result to the other's event loop ("bound to a different event loop")
+        with distributed.Client(cluster) as client:
+            victim = next(iter(client.run(os.getpid).values()))
         killed = threading.Event()
         at_kill: list[int] = []
 
