@@ -34,6 +34,7 @@ COMPARE_KPIS = (
     "failures_benefit",
     "escort_utilization",
     "escort_wait_mean_minutes",
+    "cost_escort_roster",
     "displaced_seats",
 )
 _NAMED = ("tiers", "dimensions", "resources", "seasons")

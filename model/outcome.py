@@ -32,6 +32,7 @@ KPIS = (
     "cost_escort",
     "cost_benefits",
     "cost_expansion",
+    "cost_escort_roster",
     "over_service_cost",
     "failures_seat_hold",
     "failures_escort",
@@ -70,6 +71,13 @@ TIER_KPIS = (
     "failures_escort",
     "failures_benefit",
 )
+
+
+def _roster_cost(scenario: Scenario, pool: EscortPool | None) -> float:
+    if pool is None:
+        return float("nan")
+    wage = next(r.wage_cny_per_hour for r in scenario.resources if r.kind == "escort")
+    return float(pool.staffed_minutes_by_hour().sum() / 60.0 * wage)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -157,6 +165,9 @@ class Tally:
             "key_account_revenue_share": _ratio(revenue, revenue + base_revenue),
             "profit": margin * revenue - cost_total,
             "churned_accounts": float(breaks),
+            # every rostered staff-hour at the wage: a fixed cost of the roster, not in cost_total (which
+            # counts escorting time), for what-ifs that change the roster
+            "cost_escort_roster": _roster_cost(scenario, pool),
             "escort_utilization": pool.utilization() if pool is not None else float("nan"),
             "escort_wait_mean_minutes": pool.wait_mean() if pool is not None else float("nan"),
             "escort_wait_probability": pool.wait_probability() if pool is not None else float("nan"),

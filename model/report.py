@@ -28,6 +28,7 @@ REPORT_KPIS = (
     *HEADLINE_KPIS,
     "cost_seat_holds",
     "cost_escort",
+    "cost_escort_roster",
     "cost_benefits",
     "failures_seat_hold",
     "failures_benefit",

@@ -203,3 +203,16 @@ def test_plan_and_simulation_agree_without_friction(policy):
     planned = p.perceived_value.sum() / p.expected_requests.sum()
     assert sim <= planned + 1.0
     assert sim >= planned - 0.25 * abs(planned) - 5.0
+
+
+def test_the_roster_cost_is_every_rostered_hour_at_the_wage():
+    d = tiny_dict()  # 2 staff from 06:00 to 22:00 at 60 CNY an hour, 30 days
+    r = _run(d, policies=("halfstep", "hindsight"), reps=2)
+    for o in r.of("halfstep"):
+        assert o.kpis["cost_escort_roster"] == pytest.approx(2 * 16 * 30 * 60.0)
+        assert o.kpis["cost_escort"] < o.kpis["cost_escort_roster"]  # escorting time is part of the paid time
+    more = tiny_dict()
+    more["resources"][1]["staff_on_duty"] = [0] * 6 + [3] * 16 + [0] * 2
+    assert _run(more, policies=("halfstep",), reps=1).values("halfstep", "cost_escort_roster")[0] == pytest.approx(
+        3 * 16 * 30 * 60.0
+    )
