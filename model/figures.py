@@ -180,7 +180,9 @@ def stages_figure(result: RunResult) -> bytes:
     import matplotlib.pyplot as plt
 
     pols = _simulated(result)
-    fig, axes = plt.subplots(1, len(pols), figsize=(3.2 * max(len(pols), 1), 3.0), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1, len(pols), figsize=(3.2 * max(len(pols), 1), 3.2), squeeze=False, sharey=True, layout="constrained"
+    )
     for ax, p in zip(axes[0], pols, strict=True):
         st = np.mean([o.stages for o in result.of(p)], axis=0)
         ax.stackplot(np.arange(len(st)), st.T, labels=STAGES)
