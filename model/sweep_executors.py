@@ -136,6 +136,10 @@ def _pool_tasks(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: Marks a client the sweep found in the process and must leave open.
+_BORROWED = object()
+
+
 def _dask_client(name: str, workers: int) -> tuple[Any, Any]:
     from distributed import Client, LocalCluster  # present: check_executor looked
 
@@ -149,6 +153,14 @@ def _dask_client(name: str, workers: int) -> tuple[Any, Any]:
         )
         return Client(cluster), cluster
     address = "tcp://" + name.removeprefix("dask://")
+    try:  # a client of this scheduler already in the process (a notebook's): use it, a second one may race
+        from distributed import default_client
+
+        existing = default_client()
+        if existing.scheduler.address == address:
+            return existing, _BORROWED
+    except ValueError:
+        pass
     try:
         return Client(address, timeout="15s"), None
     except OSError as e:
@@ -187,6 +199,7 @@ def _dask_tasks(
         )
     finally:
         with contextlib.suppress(Exception):
-            client.close()
-            if cluster is not None:
+            if cluster is not _BORROWED:
+                client.close()
+            if cluster is not None and cluster is not _BORROWED:
                 cluster.close()

@@ -30,6 +30,29 @@ def test_serial_two_workers_and_dask_give_identical_results(tmp_path):
     assert tables["dask-local", 2] == serial
 
 
+def test_a_sweep_uses_and_leaves_open_a_client_of_the_same_scheduler(tmp_path, monkeypatch):
+    # a notebook's own client of the scheduler: the sweep uses it rather than opening a second one
+    distributed = pytest.importorskip("distributed")
+    path = lhs_experiment(tmp_path, points=2, reps=2)
+    serial = load_experiment(path, output=tmp_path / "serial")
+    run_sweep(serial)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_port=0
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        opened = []
+        real_client = distributed.Client
+        monkeypatch.setattr(distributed, "Client", lambda *a, **k: opened.append(a) or real_client(*a, **k))
+        e = load_experiment(path, output=tmp_path / "dask")
+        s = run_sweep(e, executor="dask://" + cluster.scheduler_address.removeprefix("tcp://"))
+        assert (s.done, s.failed) == (4, 0)
+        assert opened == []  # no second client
+        assert client.status == "running" and client.submit(sum, [1, 2]).result() == 3
+    assert results_table(e.store_path) == results_table(serial.store_path)
+
+
 def test_a_task_is_the_runner_replication_with_the_point_in_the_spawn_key(tmp_path):
     e = load_experiment(lhs_experiment(tmp_path, points=2, reps=2))
     run_sweep(e)
