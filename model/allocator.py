@@ -17,8 +17,10 @@ capacity (plus its largest expansion), the budget and, for ``uniform``, the spen
 message names each constraint that fails and by how much.
 
 The LP is stated in arrays (:mod:`model.lp`): every block of columns and rows is built
-with numpy, none term by term, so an LP with one tier per account (ten thousand tiers,
-600,000 columns) is built and read back in a small fraction of the solver's time.
+with numpy, none term by term; the arrays become a PuLP model (the default) or go to
+HiGHS whole (``allocator.interface = "direct"``, for an LP with one tier per account:
+ten thousand tiers, 600,000 columns, built and read back in a small fraction of the
+solver's time).
 :func:`build_lp`, :func:`model.lp.solve` and :func:`plan_from_solution` are the three
 steps of :func:`allocate`, public so that each can be timed.
 """
@@ -202,8 +204,8 @@ def _columns(
 
     Columns are numbered in the order of their names sorted as strings — ``e_k``, then
     ``s0_i_j`` … ``s3_i_j``, then ``y_i_j`` (``y_j`` when uniform) — the order in which
-    PuLP handed them to HiGHS, so that HiGHS meets the same problem and returns the same
-    plan to the last bit. Names are made only when asked for.
+    PuLP hands them to HiGHS, so that both interfaces give HiGHS the same problem and get
+    the same plan to the last bit. Names are made only when asked for.
     """
     TD = T * D
     ri, rj = _string_order(T, "_"), _string_order(D)  # the tier is followed by "_j" in a name
