@@ -11,10 +11,8 @@ u is concave and piecewise linear, so it is encoded with four segment variables 
 and dimension (shortfall, noticed lead, weak lead, satiation) whose objective slopes
 λw ≥ w ≥ ρw ≥ 0 fall in that order: the LP fills them in order without binaries.
 
-Infeasibility is diagnosed exactly before solving: the lowest levels any plan may take are
-the floors closed under nesting, so the LP is feasible if and only if those levels fit every
-capacity (plus its largest expansion), the budget and, for ``uniform``, the spend cap. The
-message names each constraint that fails and by how much.
+Infeasibility is diagnosed exactly before solving, and binding bounds summarized after
+(:mod:`model.diagnosis`).
 
 The LP is stated in arrays (:mod:`model.lp`): every block of columns and rows is built
 with numpy, none term by term; the arrays become a PuLP model (the default) or go to
@@ -35,7 +33,8 @@ import numpy as np
 
 from .demand import expected_requests as demand_expected_requests
 from .demand import expected_trips as demand_expected_trips
-from .errors import InfeasibleError, SolverError
+from .diagnosis import binding_bounds, check_feasible
+from .errors import SolverError
 from .lp import LinearProgram, RowBlocks, Solution, solve
 from .nesting import effective_floors, nesting_arrays, nesting_pairs
 from .plan import Plan, ShadowPrice
@@ -123,37 +122,6 @@ def _bounds(scenario: Scenario, spec: LPSpec, vt: ValueTables) -> tuple[np.ndarr
         lo = np.broadcast_to(lo.max(axis=0), lo.shape).copy()
         hi = np.ones_like(lo)
     return lo, hi
-
-
-def _check_feasible(scenario: Scenario, spec: LPSpec, n: np.ndarray, rt: ResourceTables, lo: np.ndarray) -> None:
-    """Raise InfeasibleError naming every constraint the lowest feasible levels break."""
-    problems = []
-    need = n[:, None] * rt.use * lo
-    for k, name in enumerate(rt.names):
-        needed = need[:, rt.dim_resource == k].sum()
-        room = rt.capacity[k] + (rt.expansion_max[k] if rt.expandable[k] else 0.0)
-        if needed > room * (1 + 1e-9) + 1e-9:
-            extra = f" + at most {rt.expansion_max[k]:,.0f} expansion" if rt.expandable[k] else ""
-            problems.append(
-                f"{name} floors need {needed:,.0f} {rt.unit(k)}; capacity is {rt.capacity[k]:,.0f}{extra} "
-                f"(short by {needed - room:,.0f})"
-            )
-    floor_cost = (n[:, None] * rt.unit_cost * lo)[:, rt.benefit].sum()
-    if floor_cost > rt.budget * (1 + 1e-9) + 1e-9:
-        problems.append(
-            f"benefit floors cost {floor_cost:,.0f} CNY; the benefit budget is {rt.budget:,.0f} CNY (short by {floor_cost - rt.budget:,.0f})"
-        )
-    if spec.spend_cap is not None:
-        total = (n[:, None] * rt.unit_cost * lo).sum()
-        if total > spec.spend_cap * (1 + 1e-9) + 1e-6:
-            problems.append(
-                f"{spec.policy}: the floors, given alike to every tier, cost {total:,.0f} CNY; "
-                f"the spend to match is {spec.spend_cap:,.0f} CNY"
-            )
-    if problems:
-        raise InfeasibleError(
-            f"scenario '{scenario.scenario.name}' is infeasible under {spec.policy}:\n  - " + "\n  - ".join(problems)
-        )
 
 
 @dataclass(frozen=True)
@@ -244,7 +212,7 @@ def build_lp(
     n = demand_expected_trips(scenario) if n is None else np.asarray(n, dtype=float)
     m = demand_expected_requests(scenario) if m is None else np.asarray(m, dtype=float)
     lo, hi = _bounds(scenario, spec, vt)
-    _check_feasible(scenario, spec, n, rt, lo)
+    check_feasible(scenario, spec, n, rt, lo)
     T, D = lo.shape
     TD = T * D
     lam, h, rho = scenario.value.loss_aversion, scenario.value.satiation, scenario.value.weak_value
@@ -364,7 +332,7 @@ def plan_from_solution(
         )
         if is_binding:
             binding.append(key)
-    binding += _binding_bounds(scenario, levels, built.lo, built.hi, spec)
+    binding += binding_bounds(scenario, levels, built.lo, built.hi, spec)
     return plan_from_levels(
         scenario,
         levels,
@@ -403,21 +371,3 @@ def allocate(scenario: Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m
         build_seconds=t1 - t0 + solution.load_seconds,
         solve_seconds=solution.solve_seconds,
     )
-
-
-def _binding_bounds(scenario: Scenario, levels: np.ndarray, lo: np.ndarray, hi: np.ndarray, spec: LPSpec) -> list[str]:
-    """Summaries of binding floors, lead caps and nesting, in the user's names."""
-    out = []
-    tol = 1e-7
-    floors = (levels <= lo + tol) & (lo > tol)
-    caps = (levels >= hi - tol) & (hi < 1 - tol) & np.isfinite(spec.lead) & ~spec.uniform
-    if floors.any():
-        out.append(f"floors ({int(floors.sum())} tier×dimension levels at their floor)")
-    if caps.any():
-        out.append(f"lead cap ({int(caps.sum())} tier×dimension levels at r + {spec.lead:g}Δ)")
-    if not spec.uniform:
-        a, b, j = nesting_arrays(scenario)
-        tight = int(np.count_nonzero((np.abs(levels[b, j] - levels[a, j]) <= tol) & (levels[a, j] > tol)))
-        if tight:
-            out.append(f"nesting ({tight} tier pairs × dimensions equal to the tier below)")
-    return out

@@ -11,7 +11,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -47,8 +47,8 @@ SetOption = Annotated[
 
 
 @contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr (replications done, elapsed, ETA); yields the runner's callback."""
+def progress_bar(verb: str, unit: str, *extra: Any) -> Iterator[Any]:
+    """A rich progress bar on stderr — ``verb``, bar, done/total ``unit``, ``extra`` columns, elapsed, ETA."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -58,16 +58,15 @@ def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn,
     )
 
-    with Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replications"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    columns = (TextColumn(verb), BarColumn(), MofNCompleteColumn(), TextColumn(unit), *extra)
+    with Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+        yield bar
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
+    """The replications' progress bar; yields the runner's callback."""
+    with progress_bar("simulating", "replications") as bar:
         task = bar.add_task("run", total=total)
         yield lambda done, _total: bar.update(task, completed=done)
 

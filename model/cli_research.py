@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import ForceOption, ScenarioArg, WorkersOption, app, err, out
+from .cli import ForceOption, ScenarioArg, WorkersOption, app, err, out, progress_bar
 
 ExperimentArg = Annotated[
     str, typer.Argument(help="Experiment file (TOML): base scenario, parameters, design, policies.")
@@ -34,14 +34,7 @@ def sweep(
     out_dir: SweepOutOption = None,
 ) -> None:
     """Run every point × policy × replication of an experiment into its SQLite store (resumable)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import TextColumn
 
     from .experiment import load_experiment
     from .sweep import run_sweep
@@ -53,17 +46,7 @@ def sweep(
         f"({len(e.points) * e.replications} tasks) → {e.store_path}",
         markup=False,
     )
-    with Progress(
-        TextColumn("sweeping"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("tasks"),
-        TextColumn("{task.fields[failed]} failed"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with progress_bar("sweeping", "tasks", TextColumn("{task.fields[failed]} failed")) as bar:
         task = bar.add_task("sweep", total=None, failed=0)
         started = False
 

@@ -37,7 +37,6 @@ COMPARE_KPIS = (
     "cost_escort_roster",
     "displaced_seats",
 )
-_NAMED = ("tiers", "dimensions", "resources", "seasons")
 
 
 @dataclass

@@ -7,7 +7,8 @@ rate day by day.
 
 The allocator plans on the *expected* trips flown with us when service is at the
 reference (perceived value 0) and closeness at its initial value; the simulator draws
-the realized trips (:func:`draw_trips`).
+the realized trips (:func:`model.trips.draw_trips`); :func:`draw_base_demand` draws the
+base passengers wanting each flight.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ import numpy as np
 
 from .scenario import Scenario
 
-__all__ = ["base_load_multipliers", "day_multipliers", "expected_requests", "expected_trips", "reference_share"]
+__all__ = [
+    "arrivals_by_hour",
+    "base_load_multipliers",
+    "day_multipliers",
+    "draw_base_demand",
+    "expected_requests",
+    "expected_trips",
+    "reference_share",
+]
 
 
 def day_multipliers(scenario: Scenario) -> np.ndarray:
@@ -55,3 +64,19 @@ def reference_share(scenario: Scenario) -> np.ndarray:
 def expected_trips(scenario: Scenario) -> np.ndarray:
     """n[t] of the allocator: expected trips flown with us per tier over the horizon."""
     return expected_requests(scenario) * reference_share(scenario)
+
+
+def draw_base_demand(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Base (non-key-account) passengers wanting each flight (days × flights, whole seats)."""
+    f = scenario.flights
+    mean = base_load_multipliers(scenario)[:, None] * f.base_load_factor * f.seats
+    mean = np.repeat(mean, len(f.departure_hours), axis=1)
+    draw = rng.normal(mean, f.base_demand_cv * mean)
+    return np.clip(np.rint(draw), 0, None).astype(np.int64).ravel()
+
+
+def arrivals_by_hour(scenario: Scenario) -> np.ndarray:
+    """Expected share of airport arrivals in each hour of the day (for placing extra escorts)."""
+    lo, hi = scenario.flights.arrival_lead_minutes
+    t = (np.asarray(scenario.flights.departure_hours)[:, None] * 60 - np.linspace(lo, hi, 13)[None, :]) % 1440
+    return np.bincount((t // 60).astype(int).ravel(), minlength=24)[:24].astype(float)

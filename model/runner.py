@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+from .demand import draw_base_demand
 from .errors import Problem, ScenarioError
 from .hindsight import hindsight_outcome
 from .outcome import KPIS, TIER_KPIS, Outcome
@@ -24,7 +25,7 @@ from .plan import Plan
 from .policies import make_plan
 from .randomness import streams
 from .scenario import POLICIES, Scenario
-from .simulation import draw_base_demand, simulate
+from .simulation import simulate
 from .trips import draw_trips
 
 __all__ = ["DEFAULT_POLICIES", "RunResult", "check_policies", "replicate", "run_plans", "run_policies"]

@@ -32,7 +32,7 @@ from math import exp
 import numpy as np
 import simpy
 
-from .demand import base_load_multipliers
+from .demand import arrivals_by_hour
 from .escort import EscortPool, roster_with_expansion
 from .loyalty import BROKEN, RECOVERY, Accounts
 from .outcome import Outcome, Tally
@@ -42,23 +42,7 @@ from .scenario import Scenario
 from .trips import Trips
 from .value import tier_ranks, value_tables
 
-__all__ = ["draw_base_demand", "simulate"]
-
-
-def draw_base_demand(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Base (non-key-account) passengers wanting each flight (days × flights, whole seats)."""
-    f = scenario.flights
-    mean = base_load_multipliers(scenario)[:, None] * f.base_load_factor * f.seats
-    mean = np.repeat(mean, len(f.departure_hours), axis=1)
-    draw = rng.normal(mean, f.base_demand_cv * mean)
-    return np.clip(np.rint(draw), 0, None).astype(np.int64).ravel()
-
-
-def _arrivals_by_hour(scenario: Scenario) -> np.ndarray:
-    """Expected share of airport arrivals in each hour of the day (for placing extra escorts)."""
-    lo, hi = scenario.flights.arrival_lead_minutes
-    t = (np.asarray(scenario.flights.departure_hours)[:, None] * 60 - np.linspace(lo, hi, 13)[None, :]) % 1440
-    return np.bincount((t // 60).astype(int).ravel(), minlength=24)[:24].astype(float)
+__all__ = ["simulate"]
 
 
 #: Trips whose per-trip numbers are turned into Python lists at a time (bounds the memory
@@ -163,7 +147,7 @@ class _Replication:
         if esc_k is not None:
             r = scenario.resources[esc_k]
             self.escort_wage = r.wage_cny_per_hour
-            roster = roster_with_expansion(r.staff_on_duty, plan.expansions[esc_k] / days, _arrivals_by_hour(scenario))
+            roster = roster_with_expansion(r.staff_on_duty, plan.expansions[esc_k] / days, arrivals_by_hour(scenario))
             self.pool = EscortPool(self.env, r, roster, days)
         self._escort_cost: dict[int, float] = {}
 

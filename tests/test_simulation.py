@@ -9,10 +9,11 @@ import pytest
 from scipy import stats
 
 from model.allocator import plan_from_levels
+from model.demand import draw_base_demand
 from model.policies import make_plan
 from model.randomness import streams
 from model.runner import run_policies
-from model.simulation import draw_base_demand, simulate
+from model.simulation import simulate
 from model.trips import draw_trips
 
 from .conftest import build, tiny_dict

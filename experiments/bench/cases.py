@@ -16,12 +16,13 @@ import resource
 from typing import Any
 
 from model.allocator import LPSpec, build_lp, plan_from_solution
+from model.demand import draw_base_demand
 from model.lp import solve
 from model.policies import LEADS, make_plan
 from model.randomness import streams
 from model.runner import DEFAULT_POLICIES, run_policies
 from model.scenario import Scenario
-from model.simulation import draw_base_demand, simulate
+from model.simulation import simulate
 from model.trips import draw_trips
 
 from .measure import Timing, best_of, in_child, timed

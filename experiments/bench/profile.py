@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 
 from model.allocator import LPSpec, allocate
+from model.demand import draw_base_demand
 from model.policies import make_plan
 from model.randomness import streams
-from model.simulation import draw_base_demand, simulate
+from model.simulation import simulate
 from model.trips import draw_trips
 
 from .scenarios import account_tiers, scaled_book

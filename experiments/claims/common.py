@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from model.runner import RunResult, run_plans
 from model.scenario import Scenario
 from model.stats import mean_ci, paired_ci
 
-__all__ = ["Context", "Verdict", "evaluate", "fmt", "parse_args", "scenario_with", "stat"]
+__all__ = ["Context", "Verdict", "evaluate", "fmt", "paired", "parse_args", "scenario_with", "stat"]
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -130,6 +130,3 @@ def parse_args(argv: Sequence[str] | None, names: Sequence[str]) -> tuple[argpar
     if args.only and not chosen:
         p.error(f"--only {args.only!r} names no experiment; experiments are {', '.join(names)}")
     return args, chosen
-
-
-Runner = Callable[[Context], Verdict]

@@ -48,7 +48,7 @@ from model.value import value_tables
 
 from ._style import own_style
 from ._variants import merge_tiers, transplant, with_levels
-from .common import Context, Verdict, evaluate, fmt, stat
+from .common import Context, Verdict, evaluate, fmt, paired, stat
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "corporate_book.toml"
 SEGMENT, SIBLING, CAR = "K3-own-car", "K3", "car_service"
@@ -87,7 +87,7 @@ def main(ctx: Context) -> Verdict:
     unit_cost = next(d.unit_cost_cny for d in true.dimensions if d.name == CAR)
 
     overall = {a: {k: stat(result, a, k) for k in (*KPIS, "failures_benefit")} for a in arms}
-    vs_blind = {a: {k: _paired(result, a, "blind", k) for k in KPIS} for a in arms if a != "blind"}
+    vs_blind = {a: {k: paired(result, a, result, "blind", k) for k in KPIS} for a in arms if a != "blind"}
     tiers = {
         a: {
             t: {k: stat(result, a, k, tier=t) for k in ("net_value", "perceived_value_per_trip", "cost_total")}
@@ -164,10 +164,6 @@ def main(ctx: Context) -> Verdict:
             "segment_cost_saved_by_withdrawing_car_cny": withdraw_saving,
         },
     )
-
-
-def _paired(result: Any, a: str, b: str, kpi: str) -> dict[str, Any]:
-    return paired_ci(result.values(a, kpi), result.values(b, kpi))
 
 
 def _minus(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
