@@ -12,12 +12,11 @@ The public API mirrors the command line: :func:`load_scenario`, :func:`plan`, :f
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .api import compare, load_results, load_scenario, plan, run, run_sweep, whatif
-from .errors import HalfstepError, InfeasibleError, ScenarioError, SolverError
-from .plan import Plan
-from .scenario import Scenario
+from model.allocation.plan import Plan
+from model.api import compare, load_results, load_scenario, plan, run, run_sweep, whatif
+from model.errors import HalfstepError, InfeasibleError, ScenarioError, SolverError
+from model.scenario.schema import Scenario
+from model.version import __version__
 
 __all__ = [
     "HalfstepError",

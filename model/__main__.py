@@ -1,5 +1,5 @@
 """``python -m model`` is the ``halfstep`` command."""
 
-from .cli import main
+from model.cli.app import main
 
 main()

@@ -6,17 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .loading import load_scenario as _load
-from .plan import Plan
-from .policies import make_plan
-from .runner import DEFAULT_POLICIES, RunResult, run_policies
-from .scenario import Scenario
+from model.allocation.plan import Plan
+from model.allocation.policies import make_plan
+from model.scenario.loading import load_scenario as _load
+from model.scenario.schema import Scenario
+from model.simulation.replications import DEFAULT_POLICIES, run_policies
+from model.simulation.result import RunResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .compare import Comparison
-    from .sweep import SweepSummary
+    from model.report.comparison import Comparison
+    from model.sweep.runner import SweepSummary
 
 __all__ = ["compare", "load_results", "load_scenario", "plan", "run", "run_sweep", "whatif"]
 
@@ -39,10 +40,10 @@ def run(
     seed: int | None = None,
     workers: int = 1,
 ) -> RunResult:
-    """Simulate policies over replications (common random numbers); see :class:`model.runner.RunResult`.
+    """Simulate policies over replications (common random numbers); see :class:`model.simulation.replications.RunResult`.
 
-    ``result.outcomes`` holds one :class:`~model.outcome.Outcome` per policy × replication;
-    :func:`model.summary.summarize` (or ``result.summary()``) gives means with 95% CIs and
+    ``result.outcomes`` holds one :class:`~model.simulation.outcome.Outcome` per policy × replication;
+    :func:`model.simulation.summary.summarize` (or ``result.summary()``) gives means with 95% CIs and
     the paired differences.
     """
     s = scenario if isinstance(scenario, Scenario) else _load(scenario)
@@ -65,7 +66,7 @@ def whatif(
 
     The result meets the same random draws as the original run, so a comparison with it is paired.
     """
-    from .compare import load_run
+    from model.report.run_folder import load_run
 
     ref = load_run(run_folder)
     s = _load(Path(run_folder) / "scenario.toml", overrides)
@@ -76,7 +77,8 @@ def whatif(
 
 def compare(*run_folders: str | Path) -> Comparison:
     """Differences of every run folder against the first (paired when seed and replications match)."""
-    from .compare import compare_runs, load_run
+    from model.report.comparison import compare_runs
+    from model.report.run_folder import load_run
 
     return compare_runs([load_run(f) for f in run_folders])
 
@@ -84,9 +86,9 @@ def compare(*run_folders: str | Path) -> Comparison:
 def run_sweep(
     experiment: str | Path, *, workers: int = 1, executor: str = "local", resume: bool = False, force: bool = False
 ) -> SweepSummary:
-    """Run (or resume) an experiment file's sweep into its SQLite store; see :mod:`model.sweep`."""
-    from .experiment import load_experiment
-    from .sweep import run_sweep as sweep_experiment
+    """Run (or resume) an experiment file's sweep into its SQLite store; see :mod:`model.sweep.runner`."""
+    from model.sweep.experiment import load_experiment
+    from model.sweep.runner import run_sweep as sweep_experiment
 
     return sweep_experiment(load_experiment(experiment), workers=workers, executor=executor, resume=resume, force=force)
 
@@ -97,6 +99,6 @@ def load_results(path: str | Path) -> pd.DataFrame:
     ``path`` is the experiment file, its output folder or the ``sweep.sqlite`` store
     (needs the ``analysis`` extra: ``pip install 'halfstep[analysis]'``).
     """
-    from .analyze import load_results as load
+    from model.sweep.analysis import load_results as load
 
     return load(path)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from model.loading import scenario_from_dict
-from model.scenario import Scenario
+from model.scenario.loading import scenario_from_dict
+from model.scenario.schema import Scenario
 
 
 def tiny_dict(**top: Any) -> dict[str, Any]:

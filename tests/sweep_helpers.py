@@ -71,7 +71,7 @@ def task_table(store: Path) -> dict[int, tuple]:
 
 def cli(*args: str) -> int:
     """Run ``halfstep ARGS`` in this process; its exit status."""
-    from model.cli import main
+    from model.cli.app import main
 
     try:
         main(list(args))

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.accounts import columns_reference, write_accounts
-from model.accounts_read import AccountsError, read_accounts
-from model.synth import synth_book
+from model.segmentation.accounts import columns_reference, write_accounts
+from model.segmentation.reading import AccountsError, read_accounts
+from model.segmentation.synthetic import synth_book
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "account_id,name,travellers,trips,spend_cny,months_observed"

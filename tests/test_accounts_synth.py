@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.accounts import write_accounts
-from model.synth import synth_book
+from model.segmentation.accounts import write_accounts
+from model.segmentation.synthetic import synth_book
 
 SEEDS = (0, 1, 2, 3)
 

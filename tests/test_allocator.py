@@ -9,13 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.allocator import LPSpec, allocate, effective_floors, nesting_pairs
-from model.demand import expected_requests, expected_trips
+from model.allocation.allocator import allocate
+from model.allocation.demand import expected_requests, expected_trips
+from model.allocation.nesting import effective_floors, nesting_pairs
+from model.allocation.policies import make_plan
+from model.allocation.resources import resource_tables
+from model.allocation.spec import LPSpec
+from model.allocation.value import perceived_value, value_tables
 from model.errors import InfeasibleError
-from model.loading import load_scenario
-from model.policies import make_plan
-from model.resources import resource_tables
-from model.value import perceived_value, value_tables
+from model.scenario.loading import load_scenario
 
 from .conftest import build, tiny_dict
 

@@ -10,10 +10,11 @@ import pytest
 from experiments.bench.__main__ import main
 from experiments.bench.queues import bare_simpy, draws, escort_pool
 from experiments.bench.scenarios import account_tiers, scaled_book, split_accounts
-from model.allocator import LPSpec, build_lp
-from model.demand import expected_requests
-from model.loading import load_scenario
-from model.value import tier_ranks
+from model.allocation.allocator import build_lp
+from model.allocation.demand import expected_requests
+from model.allocation.spec import LPSpec
+from model.allocation.value import tier_ranks
+from model.scenario.loading import load_scenario
 
 
 def test_split_accounts_is_whole_and_proportional():

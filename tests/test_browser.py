@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from model.api import run
-from model.rundir import write_run
+from model.report.publish import write_run
 
 INSTALL_HINT = (
     "Chromium is not installed: install it with 'sudo apt-get install chromium' (Debian/Ubuntu) "

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tomli_w
 
-from model.calibrate import TargetsFile, _statistics, calibrate, load_targets
 from model.errors import ScenarioError
-from model.loading import load_scenario
+from model.scenario.loading import load_scenario
+from model.sweep.calibration import TargetsFile, _statistics, calibrate, load_targets
 from tests.conftest import tiny_dict
 from tests.sweep_helpers import cli, write_tiny_scenario
 

@@ -13,10 +13,10 @@ from experiments.claims._lever_sweeps import by_replication, lever_curve, lever_
 from experiments.claims.common import Context
 from experiments.claims.e1_halfstep_curve import _classify
 from experiments.claims.e5_escort_staffing import _covered
-from model.allocator import plan_from_levels
-from model.loading import load_scenario
+from model.allocation.allocator import plan_from_levels
 from model.randomness import streams
-from model.trips import draw_trips
+from model.scenario.loading import load_scenario
+from model.simulation.trips import draw_trips
 
 from .conftest import build, tiny_dict
 

@@ -17,9 +17,9 @@ from experiments.claims._variants import (
     transplant,
     with_levels,
 )
-from model.demand import expected_requests
-from model.policies import make_plan
-from model.value import perceived_value, value_tables
+from model.allocation.demand import expected_requests
+from model.allocation.policies import make_plan
+from model.allocation.value import perceived_value, value_tables
 
 from .conftest import build, tiny_dict
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from model.loading import baseline_path
+from model.scenario.loading import baseline_path
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from model.compare import compare_runs, load_run
 from model.errors import RunFolderError
-from model.rundir import write_run
-from model.runner import run_policies
+from model.report.comparison import compare_runs
+from model.report.publish import write_run
+from model.report.run_folder import load_run
+from model.simulation.replications import run_policies
 from model.stats import paired_ci, welch_ci
 
 from .conftest import build, tiny_dict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.schemadoc import scenario_reference
+from model.scenario.reference import scenario_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,12 +1,12 @@
-"""The escort pool's exact traces: shifts, overtime, priority, patience (model/escort.py)."""
+"""The escort pool's exact traces: shifts, overtime, priority, patience (model/simulation/escort.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import simpy
 
-from model.escort import EscortPool
-from model.scenario import EscortResource
+from model.scenario.schema import EscortResource
+from model.simulation.escort import EscortPool
 
 
 def pool_with(roster: list[int], days: int = 1, patience: float | None = None) -> tuple[simpy.Environment, EscortPool]:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from model.errors import ScenarioError
-from model.experiment import load_experiment
-from model.experiment_design import saltelli_unit
+from model.sweep.design import saltelli_unit
+from model.sweep.experiment import load_experiment
 from tests.sweep_helpers import LHS, lhs_experiment, write_experiment
 
 
@@ -118,7 +118,7 @@ def test_saltelli_rows_follow_salib_layout():
 def test_shipped_experiments_and_targets_validate():
     from pathlib import Path
 
-    from model.calibrate import load_targets
+    from model.sweep.calibration import load_targets
 
     root = Path(__file__).resolve().parents[1] / "experiments"
     lhs = load_experiment(root / "lhs_baseline.toml")

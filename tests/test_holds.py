@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.holds import (
+from model.allocation.holds import (
     emsr_b_classes,
     hold_limit_per_flight,
     protection_levels,
     seats_held_per_trip,
     sellout_probability,
 )
-from model.loading import load_scenario
+from model.scenario.loading import load_scenario
 
 from .conftest import build, tiny_dict
 

@@ -1,14 +1,14 @@
-"""Accounts' experienced levels and PV (model/loyalty.py) against the value function (model/value.py)."""
+"""Accounts' experienced levels and PV (model/simulation/loyalty.py) against the value function (model/allocation/value.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from model.loading import load_scenario
-from model.loyalty import Accounts
-from model.policies import make_plan
-from model.value import perceived_value, value_tables
+from model.allocation.policies import make_plan
+from model.allocation.value import perceived_value, value_tables
+from model.scenario.loading import load_scenario
+from model.simulation.loyalty import Accounts
 
 
 @pytest.fixture(scope="module")

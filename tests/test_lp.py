@@ -1,4 +1,4 @@
-"""The LP in arrays (model/lp.py), its columns and nesting (model/allocator.py, model/nesting.py)."""
+"""The LP in arrays (model/allocation/lp.py), its columns and nesting (model/allocation/allocator.py, model/allocation/nesting.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.allocator import LPSpec, build_lp, plan_from_solution
+from model.allocation.allocator import build_lp, plan_from_solution
+from model.allocation.lp import LinearProgram, solve
+from model.allocation.nesting import effective_floors, nesting_arrays, nesting_pairs
+from model.allocation.spec import LPSpec
+from model.allocation.value import tier_ranks
 from model.errors import SolverError
-from model.lp import LinearProgram, solve
-from model.nesting import effective_floors, nesting_arrays, nesting_pairs
-from model.value import tier_ranks
 
 from .conftest import build, tiny_dict
 
@@ -60,8 +61,8 @@ def test_an_infeasible_lp_is_reported_with_the_solver_word(interface):
 
 @pytest.mark.parametrize("policy", ["halfstep", "fullstep", "uniform", "standard", "unconstrained"])
 def test_pulp_and_direct_interfaces_make_the_same_plan(policy):
-    from model.loading import load_scenario
-    from model.policies import make_plan
+    from model.allocation.policies import make_plan
+    from model.scenario.loading import load_scenario
 
     base = load_scenario(None)
     direct = base.model_copy(update={"allocator": base.allocator.model_copy(update={"interface": "direct"})})
@@ -83,7 +84,7 @@ def test_a_plan_is_not_made_from_a_solution_that_is_not_optimal(tiny):
     built = build_lp(tiny, spec)
     bad = solve(small_lp(extra_row=(5.0, np.inf)), "highs", 10.0)
     with pytest.raises(SolverError, match="did not find an optimal plan"):
-        plan_from_solution(tiny, spec, built, bad)
+        plan_from_solution(spec, built, bad)
 
 
 @pytest.mark.parametrize("uniform", [False, True])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from model.errors import ScenarioError
-from model.loading import load_scenario
-from model.overrides import apply_overrides
+from model.scenario.loading import load_scenario
+from model.scenario.overrides import apply_overrides
 
 from .conftest import tiny_dict
 from .test_cli_plan import halfstep

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from model.rundir import write_run
-from model.runner import run_policies
+from model.report.publish import write_run
+from model.simulation.replications import run_policies
 
 from .conftest import build, tiny_dict
 
@@ -52,7 +52,7 @@ def test_report_html_escapes_names_and_shows_chinese_and_overrides(tmp_path: Pat
 
 
 def test_report_html_lists_failed_replications(tmp_path: Path, monkeypatch) -> None:
-    import model.runner as runner
+    import model.simulation.replications as runner
 
     real = runner.simulate
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.segment_fit import K_MAX, K_MIN, fit_trip_rate
+from model.segmentation.fit import K_MAX, K_MIN, fit_trip_rate
 
 WINDOWS = np.array([0.5, 0.25, 1.0])  # years: accounts observed 6, 3 and 12 months
 POPULATION = np.array([1000.0, 300.0, 50.0])  # travellers who could fly, per window

@@ -25,12 +25,12 @@ import math
 
 import pytest
 
-from model.accounts import CABIN_BUCKETS
-from model.loading import scenario_from_dict
-from model.segment_api import segment
-from model.segment_fit import Estimate
-from model.segment_rules import rules_from_dict
-from model.synth import FARE_LADDER_CNY, SynthTier, synth_tiers
+from model.scenario.loading import scenario_from_dict
+from model.segmentation.accounts import CABIN_BUCKETS
+from model.segmentation.fit import Estimate
+from model.segmentation.pipeline import segment
+from model.segmentation.rules import rules_from_dict
+from model.segmentation.synthetic import FARE_LADDER_CNY, SynthTier, synth_tiers
 
 TIERS = (
     SynthTier("bronze", 500, 5, 3.0, 0.8, (0.10, 0.35, 0.30, 0.20, 0.05)),

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model.accounts import AccountTable
-from model.accounts_read import read_accounts
 from model.errors import ScenarioError
-from model.segment import assign, compare, quantile_position
-from model.segment_rules import Rules, default_rules_path, load_rules, rules_from_dict
+from model.segmentation.accounts import AccountTable
+from model.segmentation.assignment import assign, compare, quantile_position
+from model.segmentation.reading import read_accounts
+from model.segmentation.rules import Rules, default_rules_path, load_rules, rules_from_dict
 
 SHARES = "share_lt40,share_40_65,share_70_90,share_y,share_two_cabin"
 

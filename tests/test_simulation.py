@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model.allocator import plan_from_levels
-from model.demand import draw_base_demand
-from model.policies import make_plan
+from model.allocation.allocator import plan_from_levels
+from model.allocation.policies import make_plan
 from model.randomness import streams
-from model.runner import run_policies
-from model.simulation import simulate
-from model.trips import draw_trips
+from model.simulation.replications import run_policies
+from model.simulation.simulator import simulate
+from model.simulation.trips import draw_base_demand, draw_trips
 
 from .conftest import build, tiny_dict
 
@@ -108,7 +107,7 @@ def test_policies_share_their_trips():
 
 
 def test_no_policy_beats_hindsight_on_the_baseline():
-    from model.loading import load_scenario
+    from model.scenario.loading import load_scenario
 
     r = run_policies(
         load_scenario(), ("uniform", "standard", "halfstep", "fullstep", "hindsight"), replications=3, seed=3
@@ -119,7 +118,7 @@ def test_no_policy_beats_hindsight_on_the_baseline():
 
 
 def test_results_do_not_depend_on_the_number_of_workers():
-    from model.summary import outcomes_csv
+    from model.report.run_folder import outcomes_csv
 
     one = _run(tiny_dict(), reps=4, workers=1)
     two = _run(tiny_dict(), reps=4, workers=2)
@@ -127,7 +126,7 @@ def test_results_do_not_depend_on_the_number_of_workers():
 
 
 def test_a_failing_replication_is_reported(monkeypatch):
-    import model.runner as runner
+    import model.simulation.replications as runner
 
     real = runner.simulate
 
@@ -140,10 +139,10 @@ def test_a_failing_replication_is_reported(monkeypatch):
     r = _run(tiny_dict(), reps=6)
     failed = r.failed()
     assert failed and all(o.policy == "halfstep" and "boom" in o.error for o in failed)
-    from model.summary import outcomes_csv, summarize
+    from model.report.run_folder import outcomes_csv
 
     assert outcomes_csv(r).count("failed: RuntimeError: boom") == len(failed)
-    s = summarize(r)
+    s = r.summary()
     assert s["policies"]["halfstep"]["failed"] == len(failed)
     assert s["policies"]["halfstep"]["kpis"]["net_value"]["n"] == 6 - len(failed)
 
@@ -181,7 +180,7 @@ def test_seat_holds_protect_trips_on_full_flights():
 
 
 def test_same_seed_same_numbers():
-    from model.summary import outcomes_by_tier_csv, outcomes_csv
+    from model.report.run_folder import outcomes_by_tier_csv, outcomes_csv
 
     a = _run(tiny_dict(), reps=2)
     b = _run(tiny_dict(), reps=2)

@@ -7,11 +7,11 @@ import sqlite3
 
 import pytest
 
-from model.experiment import load_experiment
 from model.randomness import streams
-from model.runner import replicate
-from model.store import StoreError
-from model.sweep import run_sweep
+from model.simulation.replications import replicate
+from model.sweep.experiment import load_experiment
+from model.sweep.runner import run_sweep
+from model.sweep.store import StoreError
 from tests.sweep_helpers import cli, lhs_experiment, results_table, task_table, write_experiment
 
 
@@ -59,7 +59,7 @@ def test_a_task_is_the_runner_replication_with_the_point_in_the_spawn_key(tmp_pa
     stored = {(p, pol, r, k): v for p, pol, r, k, v in results_table(e.store_path)}
     point = e.points[1]
     scenario = e.scenario(point)
-    from model.policies import make_plan
+    from model.allocation.policies import make_plan
 
     plans = {p: make_plan(scenario, p) for p in e.policies}
     for o in replicate(scenario, plans, e.policies, e.seed, 1, point=1):
@@ -176,7 +176,7 @@ def test_common_random_numbers_across_points_makes_equal_points_equal(tmp_path, 
 
 
 def test_executor_problems_are_refused_before_a_store_exists(tmp_path, monkeypatch):
-    from model.sweep_executors import ExecutorError
+    from model.sweep.executors import ExecutorError
 
     e = load_experiment(lhs_experiment(tmp_path, points=2, reps=1))
     with pytest.raises(ExecutorError, match="must be local, dask-local or dask://HOST:PORT"):

@@ -11,10 +11,10 @@ pytest.importorskip("pandas")
 pytest.importorskip("SALib")
 
 import model
-from model.analyze import analyze, srrc
-from model.experiment import load_experiment
-from model.experiment_design import saltelli_unit
-from model.sweep import run_sweep
+from model.sweep.analysis import analyze, srrc
+from model.sweep.design import saltelli_unit
+from model.sweep.experiment import load_experiment
+from model.sweep.runner import run_sweep
 from tests.sweep_helpers import LHS, cli, lhs_experiment, write_experiment
 
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from model.experiment import load_experiment
-from model.sweep import run_sweep
+from model.sweep.experiment import load_experiment
+from model.sweep.runner import run_sweep
 from tests.sweep_helpers import lhs_experiment, results_table, task_table
 
 

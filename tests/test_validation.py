@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from model.errors import ScenarioError
-from model.loading import load_scenario, scenario_from_dict
+from model.scenario.loading import load_scenario, scenario_from_dict
 
 from .conftest import build, tiny_dict
 

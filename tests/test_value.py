@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.scenario import ValueSpec
-from model.value import perceived_value, utility, value_tables
+from model.allocation.value import perceived_value, utility, value_tables
+from model.scenario.schema import ValueSpec
 
 SPEC = ValueSpec(loss_aversion=2.25, satiation=0.5, weak_value=0.3, default_step=0.2)
 

@@ -1,6 +1,6 @@
 """The benchmark cases: each returns plain numbers (seconds, counts, ratios) for the table and the JSON.
 
-* :func:`simulator` — trips per CPU-second of :func:`model.simulation.simulate` against
+* :func:`simulator` — trips per CPU-second of :func:`model.simulation.simulator.simulate` against
   the bare SimPy M/M/c loop with as many customers (c = 6, ρ = 0.8);
 * :func:`escort_queue` — the escort pool alone against Ciw on that M/M/c;
 * :func:`baseline_plan` and :func:`account_lp` — the allocator: plan time on the
@@ -15,15 +15,15 @@ import os
 import resource
 from typing import Any
 
-from model.allocator import LPSpec, build_lp, plan_from_solution
-from model.demand import draw_base_demand
-from model.lp import solve
-from model.policies import LEADS, make_plan
+from model.allocation.allocator import build_lp, plan_from_solution
+from model.allocation.lp import solve
+from model.allocation.policies import LEADS, make_plan
+from model.allocation.spec import LPSpec
 from model.randomness import streams
-from model.runner import DEFAULT_POLICIES, run_policies
-from model.scenario import Scenario
-from model.simulation import simulate
-from model.trips import draw_trips
+from model.scenario.schema import Scenario
+from model.simulation.replications import DEFAULT_POLICIES, run_policies
+from model.simulation.simulator import simulate
+from model.simulation.trips import draw_base_demand, draw_trips
 
 from .measure import Timing, best_of, in_child, timed
 from .queues import bare_simpy, ciw_queue, draws, erlang_c_wait, escort_pool
@@ -96,7 +96,7 @@ def _lp_steps(scenario: Scenario, spec: LPSpec, interface: str = "pulp") -> dict
     built, t_build = timed(build_lp, scenario, spec)
     a = scenario.allocator
     solution, _ = timed(solve, built.lp, a.solver, a.time_limit_seconds, interface)
-    plan, t_extract = timed(plan_from_solution, scenario, spec, built, solution)
+    plan, t_extract = timed(plan_from_solution, spec, built, solution)
     rows, cols = built.lp.shape
     overhead = t_build.wall + solution.load_seconds + t_extract.wall
     return {

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 
-from model.allocator import LPSpec, allocate
-from model.demand import draw_base_demand
-from model.policies import make_plan
+from model.allocation.allocator import allocate
+from model.allocation.policies import make_plan
+from model.allocation.spec import LPSpec
 from model.randomness import streams
-from model.simulation import simulate
-from model.trips import draw_trips
+from model.simulation.simulator import simulate
+from model.simulation.trips import draw_base_demand, draw_trips
 
 from .scenarios import account_tiers, scaled_book
 

@@ -4,7 +4,7 @@ The references the simulator is measured against. The bare loop is SimPy's idiom
 queue (a process per customer, ``with resource.request()``, a timeout for the service),
 with arrival gaps and service times drawn up front by numpy; it is the least a SimPy
 model of the same number of customers can cost. The escort pool is
-:class:`model.escort.EscortPool` alone, fed the same draws. Ciw simulates the same queue
+:class:`model.simulation.escort.EscortPool` alone, fed the same draws. Ciw simulates the same queue
 with its own random numbers. Each returns the mean wait, which must agree with Erlang C
 (:func:`erlang_c_wait`): the three simulate the same system.
 """
@@ -16,8 +16,8 @@ import math
 import numpy as np
 import simpy
 
-from model.escort import EscortPool
-from model.scenario import EscortResource
+from model.scenario.schema import EscortResource
+from model.simulation.escort import EscortPool
 
 __all__ = ["bare_simpy", "ciw_queue", "draws", "erlang_c_wait", "escort_pool"]
 
@@ -66,7 +66,7 @@ def bare_simpy(gaps: np.ndarray, services: np.ndarray, servers: int = SERVERS) -
 
 
 def escort_pool(gaps: np.ndarray, services: np.ndarray, servers: int = SERVERS) -> float:
-    """The same queue served by :class:`~model.escort.EscortPool` (constant roster, no patience limit)."""
+    """The same queue served by :class:`~model.simulation.escort.EscortPool` (constant roster, no patience limit)."""
     env = simpy.Environment()
     staff = EscortResource(kind="escort", name="escorts", staff_on_duty=[servers] * 24, wage_cny_per_hour=0.0)
     horizon_days = math.ceil(float(gaps.sum()) / 1440.0) + 1

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from model.demand import expected_requests
-from model.loading import baseline_path, read_toml, scenario_from_dict
-from model.scenario import Scenario
+from model.allocation.demand import expected_requests
+from model.scenario.loading import baseline_path, read_toml, scenario_from_dict
+from model.scenario.schema import Scenario
 
 __all__ = ["DROPPED_DIMENSIONS", "account_tiers", "scaled_book", "split_accounts"]
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from model.loading import load_scenario
+from model.scenario.loading import load_scenario
 
 from . import cases
 from .measure import machine

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from model.loading import scenario_from_dict
-from model.plan import Plan
-from model.scenario import EscortResource, Scenario
+from model.allocation.plan import Plan
+from model.scenario.loading import scenario_from_dict
+from model.scenario.schema import EscortResource, Scenario
 
 __all__ = ["EscortStream", "erlang_c", "escort_stream", "mmc_mean_wait", "stationary_escort_scenario"]
 
@@ -85,7 +85,7 @@ def escort_stream(scenario: Scenario, plan: Plan, trips_flown: np.ndarray) -> Es
 
     A trip flown with us asks for an escort when it passes an escort airport (probability
     ``escort_need``) and is entitled to at least one escort dimension; entitlements are
-    independent draws per dimension (as in :mod:`model.trips`), and a trip entitled to
+    independent draws per dimension (as in :mod:`model.simulation.trips`), and a trip entitled to
     several escorts is served for the sum of their durations, each gamma distributed
     with the escort resource's CV around ``escort_minutes × duration_factor``.
     """

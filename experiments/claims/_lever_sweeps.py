@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import tomli_w
 
-from model.experiment import Experiment, load_experiment
-from model.loading import BASELINE, read_toml
-from model.runner import RunResult, run_policies
-from model.scenario import Scenario
+from model.scenario.loading import BASELINE, read_toml
+from model.scenario.schema import Scenario
+from model.simulation.replications import run_policies
+from model.simulation.result import RunResult
 from model.stats import mean_ci, paired_ci
+from model.sweep.experiment import Experiment, load_experiment
 
 from .common import Context
 
@@ -84,8 +85,8 @@ def lever_experiment(
 
 def sweep(ctx: Context, experiment: Experiment) -> pd.DataFrame:
     """Run the experiment (a previous store of it is replaced) and return its results (``model.load_results``)."""
-    from model.analyze import load_results
-    from model.sweep import run_sweep
+    from model.sweep.analysis import load_results
+    from model.sweep.runner import run_sweep
 
     summary = run_sweep(experiment, workers=ctx.workers, force=True)
     if summary.failed:

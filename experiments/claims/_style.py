@@ -1,6 +1,6 @@
 """Figures that do not depend on which experiment drew before them.
 
-``model.figstyle.setup`` changes matplotlib's global settings (a CJK font when a label
+``model.report.views.style.setup`` changes matplotlib's global settings (a CJK font when a label
 needs one). The claim experiments run one after another in one process, so a font chosen
 for experiment 3's Chinese labels would otherwise reach every later figure, and a
 figure's pixels would depend on which experiments ran before it. :func:`own_style` draws

@@ -12,7 +12,7 @@
 * :func:`sized_experiment` — a copy of an experiment file with fewer points or
   replications, writing its store beside the copy (the reduced size of a shipped sweep).
 
-Every scenario returned is validated like a file (:func:`model.loading.scenario_from_dict`).
+Every scenario returned is validated like a file (:func:`model.scenario.loading.scenario_from_dict`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import tomli_w
 
-from model.allocator import plan_from_levels
-from model.loading import BASELINE, scenario_from_dict
-from model.plan import Plan
-from model.scenario import Scenario
+from model.allocation.allocator import plan_from_levels
+from model.allocation.plan import Plan
+from model.scenario.loading import BASELINE, scenario_from_dict
+from model.scenario.schema import Scenario
 
 __all__ = ["merge_tiers", "multi_year", "scaled_weights", "sized_experiment", "transplant", "with_levels"]
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.loading import load_scenario, scenario_from_dict
-from model.overrides import apply_overrides
-from model.plan import Plan
-from model.runner import RunResult, run_plans
-from model.scenario import Scenario
+from model.allocation.plan import Plan
+from model.scenario.loading import load_scenario, scenario_from_dict
+from model.scenario.overrides import apply_overrides
+from model.scenario.schema import Scenario
+from model.simulation.replications import run_plans
+from model.simulation.result import RunResult
 from model.stats import mean_ci, paired_ci
 
 __all__ = ["Context", "Verdict", "evaluate", "fmt", "paired", "parse_args", "scenario_with", "stat"]

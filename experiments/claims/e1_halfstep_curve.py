@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from model.figstyle import mean_err, png, setup
-from model.policies import make_plan
+from model.allocation.policies import make_plan
+from model.report.views.style import mean_err, png, setup
 
 from ._lever_sweeps import LeverCurve, by_replication, lever_curve, lever_experiment, plot_curve, sweep
 from .common import Context, Verdict, fmt

@@ -10,7 +10,7 @@ lowers what high-value clients get, so resources should tilt toward them.
 step). Per tier: PV per trip requested, cost, net value, share of wallet and over-service
 cost, each a mean with its 95% CI over the replications; per tier and in total, the
 paired differences ``halfstep − uniform``, ``standard − uniform`` and ``halfstep − standard``.
-Not a parameter sweep: one run of three policies (``model.runner.run_policies``).
+Not a parameter sweep: one run of three policies (``model.simulation.replications.run_policies``).
 
 **Size.** Reduced: 40 replications (about 15 seconds on 2 workers). Full (``--full``): 200
 replications.
@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.figstyle import bars_with_ci, mean_err, png, setup
-from model.loading import load_scenario
-from model.runner import RunResult, run_policies
+from model.report.views.style import bars_with_ci, mean_err, png, setup
+from model.scenario.loading import load_scenario
+from model.simulation.replications import run_policies
+from model.simulation.result import RunResult
 from model.stats import paired_ci
 
 from .common import Context, Verdict, fmt, stat

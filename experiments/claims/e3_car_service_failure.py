@@ -38,13 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from model.figstyle import bars_with_ci, mean_err, png, setup
-from model.loading import load_scenario
-from model.plan import Plan
-from model.policies import make_plan
-from model.scenario import Scenario
+from model.allocation.plan import Plan
+from model.allocation.policies import make_plan
+from model.allocation.value import value_tables
+from model.report.views.style import bars_with_ci, mean_err, png, setup
+from model.scenario.loading import load_scenario
+from model.scenario.schema import Scenario
 from model.stats import mean_ci, paired_ci
-from model.value import value_tables
 
 from ._style import own_style
 from ._variants import merge_tiers, transplant, with_levels

@@ -17,7 +17,7 @@ the same seed (``run_policies`` per limit; the same draws, so the same numbers �
 gives the per-tier hold failures and share of wallet. The model's preferred limit is the
 one with the highest mean net value under ``halfstep``, with the limits whose paired 95%
 interval against it reaches 0. EMSR-b's limit is computed from the same inputs as the
-scenario's ``"emsr-b"`` setting (``model.holds.emsr_b_classes``): every tier whose fare beats
+scenario's ``"emsr-b"`` setting (``model.allocation.holds.emsr_b_classes``): every tier whose fare beats
 the base fare is a class with its hold demand on the busiest flight, base passengers last.
 
 **Size.** Reduced (the shipped files): limits 0–4, 6, 8, 10, 16 × 2 policies × 2 scenarios
@@ -36,10 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from model.figstyle import POLICY_COLORS, png, setup
-from model.holds import emsr_b_classes
-from model.loading import load_scenario
-from model.runner import RunResult
+from model.allocation.holds import emsr_b_classes
+from model.report.views.style import POLICY_COLORS, png, setup
+from model.scenario.loading import load_scenario
+from model.simulation.result import RunResult
 from model.stats import mean_ci
 
 from ._lever_sweeps import (

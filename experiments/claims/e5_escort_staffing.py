@@ -40,11 +40,11 @@ from typing import Any
 
 import numpy as np
 
-from model.figstyle import POLICY_COLORS, mean_err, png, setup
-from model.loading import load_scenario
-from model.policies import make_plan
-from model.runner import RunResult
-from model.scenario import EscortResource, Scenario
+from model.allocation.policies import make_plan
+from model.report.views.style import POLICY_COLORS, mean_err, png, setup
+from model.scenario.loading import load_scenario
+from model.scenario.schema import EscortResource, Scenario
+from model.simulation.result import RunResult
 from model.stats import mean_ci, paired_ci
 
 from ._erlang import EscortStream, erlang_c, escort_stream, mmc_mean_wait, stationary_escort_scenario

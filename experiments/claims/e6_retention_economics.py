@@ -42,9 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from model.figstyle import mean_err, png, setup
-from model.loading import load_scenario
-from model.policies import make_plan
+from model.allocation.policies import make_plan
+from model.report.views.style import mean_err, png, setup
+from model.scenario.loading import load_scenario
 from model.stats import mean_ci, paired_ci
 
 from ._style import own_style

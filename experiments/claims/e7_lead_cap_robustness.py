@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from model.figstyle import POLICY_COLORS, mean_err, png, setup
-from model.loading import load_scenario
-from model.plan import Plan
-from model.policies import make_plan
+from model.allocation.plan import Plan
+from model.allocation.policies import make_plan
+from model.report.views.style import POLICY_COLORS, mean_err, png, setup
+from model.scenario.loading import load_scenario
 from model.stats import mean_ci, paired_ci
 
 from ._style import own_style

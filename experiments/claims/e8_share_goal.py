@@ -15,7 +15,7 @@ into ``store/`` here) is a Latin hypercube over the airline's levers — benefit
 seat holds per flight, escort staff, benefit capacity — and two client-choice parameters
 it does not control (the intercept of flying with us, the weight of perceived value),
 each point under ``standard``, ``halfstep`` and ``unconstrained`` on common random numbers.
-Sensitivity is the standardized rank regression (SRRC) of ``model.analyze``; "how far" is
+Sensitivity is the standardized rank regression (SRRC) of ``model.sweep.analysis``; "how far" is
 the share in the lowest and highest quarter of each lever's range. The baseline itself is
 simulated beside the sweep for the reference share and share of wallet.
 
@@ -37,14 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from model.analyze import analyze
+from model.allocation.policies import make_plan
 from model.api import run_sweep
 from model.errors import HalfstepError
-from model.experiment import load_experiment
-from model.figstyle import POLICY_COLORS, bars_with_ci, mean_err, png, setup
-from model.loading import load_scenario
-from model.policies import make_plan
+from model.report.views.style import POLICY_COLORS, bars_with_ci, mean_err, png, setup
+from model.scenario.loading import load_scenario
 from model.stats import mean_ci
+from model.sweep.analysis import analyze
+from model.sweep.experiment import load_experiment
 
 from ._style import own_style
 from ._variants import sized_experiment

@@ -1,0 +1,337 @@
+"""The LP allocator — DESIGN.md, *The allocator*.
+
+    maximize   Σ_t n[t] · Σ_d ( w[t,d] · u_td(y[t,d]) − c[t,d] · y[t,d] )  −  Σ_k cost_k · e[k]
+    subject to Σ_t Σ_{d∈k} n[t] · use[t,d] · y[t,d] ≤ capacity[k] + e[k]     every resource k
+               Σ_t Σ_{d benefit} n[t] · c[t,d] · y[t,d] ≤ benefit budget
+               y[t',d] ≥ y[t,d]      t' of the next rank above t (nesting)
+               y[t,d] ≥ floor[t,d]   contractual minimums (closed under nesting)
+               y[t,d] ≤ max(r + lead·Δ, floor)   the policy's lead cap (absent if lead = ∞)
+
+u is concave and piecewise linear, so it is encoded with four segment variables per tier
+and dimension (shortfall, noticed lead, weak lead, satiation) whose objective slopes
+λw ≥ w ≥ ρw ≥ 0 fall in that order: the LP fills them in order without binaries.
+
+The tables it reads (value, resources, expected demand, nesting, floors) come from one
+:class:`~model.allocation.problem.PlanningProblem`, built once. Infeasibility is diagnosed
+exactly before solving, and binding bounds summarized after (:mod:`model.allocation.diagnosis`).
+
+The LP is stated in arrays (:mod:`model.allocation.lp`): every block of columns and rows is built
+with numpy, none term by term; the arrays become a PuLP model (the default) or go to
+HiGHS whole (``allocator.interface = "direct"``, for an LP with one tier per account:
+ten thousand tiers, 600,000 columns, built and read back in a small fraction of the
+solver's time).
+:func:`build_lp`, :func:`model.allocation.lp.solve` and :func:`plan_from_solution` are the three
+steps of :func:`allocate`, public so that each can be timed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.allocation.diagnosis import binding_bounds, check_feasible
+from model.allocation.lp import LinearProgram, RowBlocks, Solution, solve
+from model.allocation.plan import Plan, ShadowPrice
+from model.allocation.problem import PlanningProblem, planning_problem
+from model.allocation.resources import unit_name
+from model.allocation.spec import LPSpec
+from model.allocation.value import over_service_share, perceived_value
+from model.errors import SolverError
+from model.scenario.schema import Scenario
+
+__all__ = ["AllocatorLP", "allocate", "build_lp", "plan_from_levels", "plan_from_solution"]
+
+
+def plan_from_levels(
+    problem: PlanningProblem | Scenario,
+    levels: np.ndarray,
+    *,
+    policy: str,
+    expansions: np.ndarray | None = None,
+    **extra: object,
+) -> Plan:
+    """Price a set of levels: expected PV, cost, over-service and resource use per tier."""
+    problem = planning_problem(problem)
+    scenario, vt, rt, n, m = problem.scenario, problem.values, problem.resources, problem.trips, problem.requests
+    levels = np.clip(np.asarray(levels, dtype=float), 0.0, 1.0)
+    served_cost = n[:, None] * rt.unit_cost * levels
+    kinds = np.array(rt.kinds)[rt.dim_resource]
+    cost_by_kind = {k: served_cost[:, kinds == k].sum(axis=1) for k in ("seat_holds", "escort", "benefit")}
+    use = n[:, None] * rt.use * levels
+    resource_use = np.array([use[:, rt.dim_resource == k].sum() for k in range(len(rt.names))])
+    expansions = np.zeros(len(rt.names)) if expansions is None else expansions
+    exp_cost = float(np.nansum(expansions * np.nan_to_num(rt.expansion_cost)))
+    return Plan(
+        policy=policy,
+        scenario=scenario.scenario.name,
+        tiers=tuple(scenario.tier_names),
+        dimensions=tuple(scenario.dimension_names),
+        levels=levels,
+        expected_trips=n,
+        expected_requests=m,
+        perceived_value=m * perceived_value(levels, vt),
+        cost=served_cost.sum(axis=1),
+        over_service_cost=(served_cost * over_service_share(levels, vt)).sum(axis=1),
+        cost_by_kind=cost_by_kind,
+        resources=rt.names,
+        resource_use=resource_use,
+        capacity=rt.capacity,
+        expansions=expansions,
+        expansion_cost=exp_cost,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _bounds(problem: PlanningProblem, spec: LPSpec) -> tuple[np.ndarray, np.ndarray]:
+    lo, vt = problem.floors.copy(), problem.values
+    if np.isfinite(spec.lead):
+        hi = np.minimum(1.0, np.maximum(vt.reference + spec.lead * vt.step, lo))
+    else:
+        hi = np.ones_like(lo)
+    if spec.uniform:
+        lo = np.broadcast_to(lo.max(axis=0), lo.shape).copy()
+        hi = np.ones_like(lo)
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class AllocatorLP:
+    """The allocator's LP for one policy, and where its pieces sit among columns and rows."""
+
+    lp: LinearProgram
+    y: np.ndarray  # (T, D) column of each level (uniform: one column per dimension, shared by the tiers)
+    e: dict[int, int]  # resource → column of its expansion
+    rows: dict[str, tuple[int, float, str]]  # reported constraint → (row, limit, unit)
+    lo: np.ndarray  # (T, D) lowest level allowed
+    hi: np.ndarray  # (T, D) highest level allowed
+    problem: PlanningProblem
+
+
+def _level_sums(coef: np.ndarray, y: np.ndarray, uniform: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and coefficients of Σ coef[t, d]·y[t, d], zero terms dropped.
+
+    Uniform plans share one column per dimension: its coefficient is summed tier by tier,
+    in tier order.
+    """
+    if uniform:
+        total = np.zeros(coef.shape[1])
+        for row in coef:
+            total = total + row
+        keep = np.flatnonzero(total)
+        return y[0, keep], total[keep]
+    keep = np.nonzero(coef)
+    return y[keep], coef[keep]
+
+
+def _string_order(count: int, follow: str = "") -> np.ndarray:
+    """Rank of each of 0 … count−1 when their decimal strings, followed by ``follow``, are sorted.
+
+    ``"10" < "2"``; and with ``follow="_"``, ``"10_" < "1_"`` ("0" sorts before "_").
+    """
+    rank = np.empty(count, dtype=np.int64)
+    rank[sorted(range(count), key=lambda x: f"{x}{follow}")] = np.arange(count)
+    return rank
+
+
+def _columns(
+    T: int, D: int, uniform: bool, expandable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[int, int], Callable[[], list[str]]]:
+    """Column numbers of the levels y (T, D), the segments (4, T, D) and the expansions; and their names.
+
+    Columns are numbered in the order of their names sorted as strings — ``e_k``, then
+    ``s0_i_j`` … ``s3_i_j``, then ``y_i_j`` (``y_j`` when uniform) — the order in which
+    PuLP hands them to HiGHS, so that both interfaces give HiGHS the same problem and get
+    the same plan to the last bit. Names are made only when asked for.
+    """
+    TD = T * D
+    ri, rj = _string_order(T, "_"), _string_order(D)  # the tier is followed by "_j" in a name
+    cell = (ri[:, None] * D + rj[None, :]) if T and D else np.zeros((T, D), dtype=np.int64)
+    ke = expandable.tolist()
+    e = {k: int(pos) for k, pos in zip(ke, _string_order(len(ke)), strict=True)}
+    seg = len(e) + np.arange(4)[:, None, None] * TD + cell[None]
+    y = len(e) + 4 * TD + (np.broadcast_to(rj, (T, D)) if uniform else cell)
+
+    def names() -> list[str]:
+        out = [""] * (len(e) + 4 * TD + (D if uniform else TD))
+        for k, col in e.items():
+            out[col] = f"e_{k}"
+        for i in range(T):
+            for j in range(D):
+                for k in range(4):
+                    out[seg[k, i, j]] = f"s{k}_{i}_{j}"
+                out[y[i, j]] = f"y_{j}" if uniform else f"y_{i}_{j}"
+        return out
+
+    return y, seg, e, names
+
+
+def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
+    """The allocator's LP as arrays (see :mod:`model.allocation.lp`), after the exact feasibility check.
+
+    Columns: the levels y (T·D, or D when uniform); the four segment variables of u per
+    tier and dimension (shortfall, noticed lead, weak lead, satiation), a block of T·D
+    each; then the expansions. Rows: y = Σ segments per tier and dimension, each
+    capacity, the budget, the matched spend (uniform), then nesting. Every block is built
+    from arrays, none term by term.
+    """
+    problem = planning_problem(problem)
+    scenario, vt, rt, n, m = problem.scenario, problem.values, problem.resources, problem.trips, problem.requests
+    lo, hi = _bounds(problem, spec)
+    check_feasible(problem, spec, lo)
+    T, D = lo.shape
+    TD = T * D
+    lam, h, rho = scenario.value.loss_aversion, scenario.value.satiation, scenario.value.weak_value
+    r, step, w, c = vt.reference, vt.step, vt.weight, rt.unit_cost
+    value_only = spec.maximize == "perceived value"
+
+    # columns
+    y, seg, e, col_names = _columns(T, D, spec.uniform, np.flatnonzero(rt.expandable & np.isfinite(rt.capacity)))
+    n_cols = 4 * TD + (D if spec.uniform else TD) + len(e)
+    widths = (r, h * step, (1.0 - h) * step, np.ones_like(r))
+    slopes = (lam * w, w, rho * w, np.zeros_like(w))
+    lower, upper, cost = np.zeros(n_cols), np.empty(n_cols), np.zeros(n_cols)
+    lower[y], upper[y] = lo, hi  # uniform: every tier writes the same bounds to the shared column
+    for k in range(4):
+        upper[seg[k].ravel()] = widths[k].ravel()
+        cost[seg[k].ravel()] = (m[:, None] * slopes[k]).ravel()
+    if not value_only:
+        cols, coef = _level_sums(-(n[:, None] * c), y, spec.uniform)
+        cost[cols] = coef
+    for k, col in e.items():
+        upper[col] = rt.expansion_max[k]
+        cost[col] = 0.0 if value_only else -rt.expansion_cost[k]
+    offset = 0.0
+    for v in (m[:, None] * lam * w * r).ravel().tolist():  # PV's constant: −Σ m·λ·w·r
+        offset -= v
+
+    # rows
+    rows = RowBlocks()
+    rows.add(
+        TD,
+        (
+            np.repeat(np.arange(TD), 5),
+            np.column_stack([y.ravel(), *(seg[k].ravel() for k in range(4))]).ravel(),
+            np.tile([1.0, -1.0, -1.0, -1.0, -1.0], TD),
+        ),
+        (0.0, 0.0),
+        lambda: [f"link_{i}_{j}" for i in range(T) for j in range(D)],
+    )
+    reported: dict[str, tuple[int, float, str]] = {}
+
+    def limit_row(key: str, name: str, cols: np.ndarray, coef: np.ndarray, limit: float, unit: str) -> None:
+        first = rows.add(1, (np.zeros(len(cols), dtype=np.int64), cols, coef), (-np.inf, limit), lambda: [name])
+        reported[key] = (first, limit, unit)
+
+    for k, name in enumerate(rt.names):
+        if not np.isfinite(rt.capacity[k]):
+            continue
+        cols, coef = _level_sums(np.where(rt.dim_resource == k, n[:, None] * rt.use, 0.0), y, spec.uniform)
+        if k in e:
+            cols, coef = np.append(cols, e[k]), np.append(coef, -1.0)
+        if len(cols):
+            limit_row(f"capacity[{name}]", f"cap_{k}", cols, coef, float(rt.capacity[k]), unit_name(rt.kinds[k], name))
+    spend = n[:, None] * c
+    if np.isfinite(rt.budget):
+        cols, coef = _level_sums(np.where(rt.benefit, spend, 0.0), y, spec.uniform)
+        if len(cols):
+            limit_row("budget[benefits]", "budget", cols, coef, float(rt.budget), "CNY of benefit budget")
+    if spec.spend_cap is not None:
+        cols, coef = _level_sums(spend, y, spec.uniform)
+        paid = [k for k in e if rt.expansion_cost[k]]
+        cols = np.append(cols, [e[k] for k in paid]).astype(np.int64)
+        coef = np.append(coef, [rt.expansion_cost[k] for k in paid])
+        limit_row("spend[matched]", "spend", cols, coef, float(spec.spend_cap), "CNY of matched spend")
+    if not spec.uniform:
+        a, b, j = problem.nesting
+        rows.add(
+            len(a),
+            (
+                np.repeat(np.arange(len(a)), 2),
+                np.column_stack([y[b, j], y[a, j]]).ravel(),
+                np.tile([1.0, -1.0], len(a)),
+            ),
+            (0.0, np.inf),
+            lambda: [f"nest_{x}_{z}_{d}" for x, z, d in zip(a.tolist(), b.tolist(), j.tolist(), strict=True)],
+        )
+    start, index, value = rows.csr()
+
+    lp = LinearProgram(
+        cost=cost,
+        lower=lower,
+        upper=upper,
+        start=start,
+        index=index,
+        value=value,
+        row_lower=np.concatenate(rows.lower),
+        row_upper=np.concatenate(rows.upper),
+        col_names=col_names,
+        row_names=lambda: [x for make in rows.names for x in make()],
+        offset=offset,
+    )
+    return AllocatorLP(lp=lp, y=y, e=e, rows=reported, lo=lo, hi=hi, problem=problem)
+
+
+def plan_from_solution(spec: LPSpec, built: AllocatorLP, solution: Solution, **extra: object) -> Plan:
+    """The Plan of a solved LP: levels, expansions, shadow prices and what binds."""
+    problem = built.problem
+    scenario, rt = problem.scenario, problem.resources
+    if not solution.optimal:
+        raise SolverError(
+            f"the {scenario.allocator.solver} solver did not find an optimal plan for policy {spec.policy} "
+            f"(status: {solution.status}); try a longer allocator.time_limit_seconds or the other solver"
+        )
+    x = np.where(solution.x == 0.0, 0.0, solution.x)  # −0.0 → 0.0
+    levels = np.clip(x[built.y], built.lo, built.hi)  # remove solver round-off outside the bounds
+    expansions = np.zeros(len(rt.names))
+    for k, col in built.e.items():
+        expansions[k] = x[col]
+    shadows, binding = [], []
+    for key, (row, limit, unit) in built.rows.items():
+        slack = float(solution.slack[row])
+        used = limit - slack
+        is_binding = abs(slack) <= 1e-6 * max(1.0, abs(limit))
+        value = abs(float(solution.dual[row])) if is_binding else 0.0
+        shadows.append(
+            ShadowPrice(constraint=key, unit=unit, value_cny=value, binding=is_binding, used=used, limit=limit)
+        )
+        if is_binding:
+            binding.append(key)
+    binding += binding_bounds(problem, levels, built.lo, built.hi, spec)
+    return plan_from_levels(
+        problem,
+        levels,
+        policy=spec.policy,
+        expansions=expansions,
+        shadow_prices=tuple(shadows),
+        binding=tuple(binding),
+        objective=spec.maximize,
+        lead=None if not np.isfinite(spec.lead) else spec.lead,
+        solver=scenario.allocator.solver,
+        status=solution.status,
+        **extra,
+    )
+
+
+def allocate(
+    problem: PlanningProblem | Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m: np.ndarray | None = None
+) -> Plan:
+    """Solve the allocator LP for one policy.
+
+    ``n`` overrides the expected trips flown with us per tier (they use resources and cost
+    money), ``m`` the expected trips requested (every one of them perceives the offer).
+    """
+    t0 = time.perf_counter()
+    built = build_lp(planning_problem(problem, n=n, m=m), spec)
+    t1 = time.perf_counter()
+    a = built.problem.scenario.allocator
+    solution = solve(built.lp, a.solver, a.time_limit_seconds, a.interface)
+    return plan_from_solution(
+        spec,
+        built,
+        solution,
+        build_seconds=t1 - t0 + solution.load_seconds,
+        solve_seconds=solution.solve_seconds,
+    )

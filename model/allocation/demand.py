@@ -1,0 +1,72 @@
+"""Client demand: how many trips each tier makes, and when.
+
+DESIGN.md, *Concepts* (tier) and *The simulator* (trip generation). A traveller's trip
+rate is gamma distributed across travellers (shape ``trip_rate_shape``), so trips per
+traveller follow a negative binomial and many travellers fly once; seasons multiply the
+rate day by day.
+
+The allocator plans on the *expected* trips flown with us when service is at the
+reference (perceived value 0) and closeness at its initial value; the simulator draws
+the realized trips and base passengers (:mod:`model.simulation.trips`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.scenario.schema import Scenario
+
+__all__ = [
+    "arrivals_by_hour",
+    "base_load_multipliers",
+    "day_multipliers",
+    "expected_requests",
+    "expected_trips",
+    "reference_share",
+]
+
+
+def day_multipliers(scenario: Scenario) -> np.ndarray:
+    """Key-account demand multiplier for every day of the horizon (seasons multiply)."""
+    m = np.ones(scenario.time.horizon_days)
+    for s in scenario.seasons:
+        m[s.start_day : s.end_day + 1] *= s.demand_multiplier
+    return m
+
+
+def base_load_multipliers(scenario: Scenario) -> np.ndarray:
+    """Base (non-key-account) demand multiplier for every day of the horizon."""
+    m = np.ones(scenario.time.horizon_days)
+    for s in scenario.seasons:
+        m[s.start_day : s.end_day + 1] *= s.base_load_multiplier
+    return m
+
+
+def expected_requests(scenario: Scenario) -> np.ndarray:
+    """Expected trips requested per tier over the horizon (before the airline choice)."""
+    season_days = day_multipliers(scenario).sum()
+    return np.array(
+        [
+            t.accounts * t.travellers_per_account * t.trips_per_traveller_per_year / 365.0 * season_days
+            for t in scenario.tiers
+        ]
+    )
+
+
+def reference_share(scenario: Scenario) -> np.ndarray:
+    """Probability per tier that a trip is flown with us at PV = 0 and initial closeness."""
+    c = scenario.choice
+    return np.array([1.0 / (1.0 + np.exp(-(c.intercept + c.closeness * t.initial_closeness))) for t in scenario.tiers])
+
+
+def expected_trips(scenario: Scenario) -> np.ndarray:
+    """n[t] of the allocator: expected trips flown with us per tier over the horizon."""
+    return expected_requests(scenario) * reference_share(scenario)
+
+
+
+def arrivals_by_hour(scenario: Scenario) -> np.ndarray:
+    """Expected share of airport arrivals in each hour of the day (for placing extra escorts)."""
+    lo, hi = scenario.flights.arrival_lead_minutes
+    t = (np.asarray(scenario.flights.departure_hours)[:, None] * 60 - np.linspace(lo, hi, 13)[None, :]) % 1440
+    return np.bincount((t // 60).astype(int).ravel(), minlength=24)[:24].astype(float)

@@ -1,0 +1,70 @@
+"""``halfstep validate``, ``plan`` and ``schema``: a scenario checked, planned and documented (thin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from model.cli.common import ForceOption, ScenarioArg, SetOption, app, out
+
+
+@app.command()
+def validate(scenario: ScenarioArg = "baseline") -> None:
+    """Check a scenario file: print 'ok' and a short summary, or every problem found."""
+    from model.report.views.plan_table import scenario_summary
+    from model.scenario.loading import load_scenario
+
+    s = load_scenario(scenario)
+    out.print("ok")
+    out.print(scenario_summary(s))
+
+
+@app.command()
+def plan(
+    scenario: ScenarioArg = "baseline",
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            "-p",
+            help="uniform, standard, halfstep, fullstep, unconstrained or lead (default: the scenario's allocator.policy).",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for plan.csv and plan.json (default: a new folder under runs/)."),
+    ] = None,
+    force: ForceOption = False,
+    set_: SetOption = None,
+) -> None:
+    """Make an allocation plan: levels per tier and dimension, value, cost and shadow prices."""
+    from model.api import plan as make
+    from model.files import default_folder, staged_folder, write_atomic
+    from model.report.views.plan_table import print_plan
+    from model.scenario.loading import load_scenario
+
+    s = load_scenario(scenario, set_ or ())
+    folder = out_dir or default_folder("plan", Path(scenario).stem)
+    from model.files import check_target
+
+    check_target(folder, force)
+    p = make(s, policy=policy)
+    print_plan(out, p)
+    with staged_folder(folder, force=force) as stage:
+        write_atomic(stage / "plan.csv", p.to_csv())
+        write_atomic(stage / "plan.json", p.to_json())
+    out.print(f"\nwrote {folder}/plan.csv and plan.json")
+
+
+@app.command()
+def schema(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the scenario reference as Markdown tables.")
+    ] = True,
+) -> None:
+    """Print the scenario file reference: every key, its type, default and unit."""
+    from model.scenario.reference import scenario_reference
+
+    out.print(scenario_reference(), markup=False)

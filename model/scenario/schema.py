@@ -1,0 +1,353 @@
+"""The scenario: everything DESIGN.md's *Concepts* name, as a validated, frozen object.
+
+A scenario file (TOML) is loaded by :func:`model.scenario.loading.load_scenario`; this module only
+declares its shape, units and bounds. Every field's description gives its unit, and the
+README's scenario reference is generated from these descriptions
+(``halfstep schema --markdown``), so the two cannot drift apart.
+
+Past validation the rest of the package trusts a :class:`Scenario` and carries no
+defensive checks of its own.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "AllocatorSpec",
+    "BenefitResource",
+    "Budget",
+    "ChoiceSpec",
+    "Dimension",
+    "Economics",
+    "EscortResource",
+    "FlightsSpec",
+    "LoyaltySpec",
+    "Meta",
+    "Resource",
+    "Scenario",
+    "Season",
+    "SeatHoldResource",
+    "SimulationSpec",
+    "Tier",
+    "TimeSpec",
+    "ValueSpec",
+]
+
+#: Policies that make a plan from the scenario alone (DESIGN.md, *Policies*).
+PLAN_POLICIES = ("uniform", "standard", "halfstep", "fullstep", "unconstrained", "lead")
+#: Every policy a run can compare; ``hindsight`` needs a replication's realized demand.
+POLICIES = (*PLAN_POLICIES, "hindsight")
+
+
+def _level(x: float) -> float:
+    if not 0.0 <= x <= 1.0:
+        raise PydanticCustomError("level", "must be a level in [0, 1]")
+    return x
+
+
+def _nonneg(x: float) -> float:
+    if x < 0:
+        raise PydanticCustomError(
+            "nonneg", "must be ≥ 0 (counts, rates, capacities, money and durations cannot be negative)"
+        )
+    return x
+
+
+def _positive(x: float) -> float:
+    if not x > 0:
+        raise PydanticCustomError("positive", "must be > 0")
+    return x
+
+
+def _name(x: str) -> str:
+    if not x.strip():
+        raise PydanticCustomError("name", "must be a non-empty name")
+    return x
+
+
+Level = Annotated[float, AfterValidator(_level)]
+NonNeg = Annotated[float, AfterValidator(_nonneg)]
+Positive = Annotated[float, AfterValidator(_positive)]
+Count = Annotated[int, AfterValidator(_nonneg)]
+PositiveInt = Annotated[int, AfterValidator(_positive)]
+Name = Annotated[str, AfterValidator(_name)]
+
+
+class Strict(BaseModel):
+    """Base for every scenario table: unknown keys, coercions, NaN and ±inf are refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Meta(Strict):
+    name: Name = Field(description="Scenario name, shown in reports (any Unicode).")
+    description: str = Field("", description="Free text: what this scenario represents.")
+
+
+class TimeSpec(Strict):
+    horizon_days: PositiveInt = Field(91, description="Simulated horizon in days (default a quarter).")
+    start_date: str | None = Field(None, description="Calendar date of day 0 (YYYY-MM-DD), for reports only.")
+
+
+class Season(Strict):
+    name: Name = Field(description="Season name, e.g. 'National Day' (国庆).")
+    start_day: Count = Field(description="First day of the season (0 = first day of the horizon).")
+    end_day: Count = Field(description="Last day of the season, inclusive.")
+    demand_multiplier: NonNeg = Field(1.0, description="Multiplier on key-account trip rates during the season.")
+    base_load_multiplier: NonNeg = Field(1.0, description="Multiplier on base (non-key-account) demand for seats.")
+
+
+class ValueSpec(Strict):
+    loss_aversion: Annotated[float, Field(ge=1.0)] = Field(
+        2.25, description="λ: slope of a shortfall below the reference (≥ 1)."
+    )
+    satiation: Level = Field(
+        0.5, description="h: share of a step the client notices fully (the client's satiation point)."
+    )
+    weak_value: Level = Field(
+        0.3, description="ρ: value of service between hΔ and Δ above the reference, per unit of full value."
+    )
+    default_step: Annotated[Level, AfterValidator(_positive)] = Field(
+        0.2, description="Δ used where the next tier expects no more, or for the top tier (level units)."
+    )
+
+
+class ChoiceSpec(Strict):
+    intercept: float = Field(
+        0.0, description="β₀: logit intercept of flying a trip with us (calibrated to share of wallet)."
+    )
+    value_per_cny: NonNeg = Field(
+        0.004, description="β_PV: logit weight of the account's perceived value, per CNY per trip."
+    )
+    closeness: NonNeg = Field(2.0, description="β_c: logit weight of the account's closeness index (0–1).")
+
+
+class LoyaltySpec(Strict):
+    experience_smoothing: Annotated[Level, AfterValidator(_positive)] = Field(
+        0.15,
+        description="α: weight of the latest trip in the experienced level (exponential moving average, per trip).",
+    )
+    closeness_rate: Level = Field(
+        0.1, description="κ: share of the gap to the trip's closeness target closed per trip."
+    )
+    closeness_intercept: float = Field(
+        0.4, description="a: logit of the closeness target of a trip at reference (PV = 0)."
+    )
+    closeness_value_per_cny: NonNeg = Field(
+        0.01, description="b: logit change of the closeness target per CNY of trip PV."
+    )
+    recovery_threshold: Level = Field(0.4, description="Closeness below which an account is in recovery.")
+    break_threshold: Level = Field(0.2, description="Closeness below which the relationship is broken (churn).")
+    reacquisition_delay_days: NonNeg = Field(
+        60.0, description="Days a broken account flies no trip with us before acquisition restarts."
+    )
+    acquisition_trips: Count = Field(
+        3, description="Trips flown with us that move an account from acquisition to retention."
+    )
+    recovery_offer_cny: NonNeg = Field(
+        0.0, description="Recovery discount per trip flown in recovery (CNY; adds to PV and to benefit cost)."
+    )
+
+
+class FlightsSpec(Strict):
+    departure_hours: list[Annotated[float, Field(ge=0.0, lt=24.0)]] = Field(
+        description="Departure times of the daily flights, hours of the day in [0, 24).", min_length=1
+    )
+    weights: list[NonNeg] | None = Field(
+        None, description="Relative share of key-account trips on each flight (default equal)."
+    )
+    seats: PositiveInt = Field(description="Seats per flight.")
+    base_load_factor: NonNeg = Field(description="Mean base (non-key-account) demand as a share of seats.")
+    base_demand_cv: NonNeg = Field(0.15, description="Coefficient of variation of a flight's base demand.")
+    base_fare_cny: NonNeg = Field(description="Average fare of a base passenger, CNY.")
+    arrival_lead_minutes: list[NonNeg] = Field(
+        [60.0, 120.0],
+        min_length=2,
+        max_length=2,
+        description="A traveller reaches the airport uniformly between this many minutes before departure [min, max].",
+    )
+
+
+class _ResourceBase(Strict):
+    name: Name = Field(description="Resource name (any Unicode).")
+    expansion_cost_cny: NonNeg | None = Field(
+        None, description="Cost of one more unit of capacity (CNY per unit); absent = not expandable."
+    )
+    expansion_max: NonNeg | None = Field(
+        None, description="Most units the allocator may add (in the resource's unit); absent = no bound."
+    )
+
+
+class SeatHoldResource(_ResourceBase):
+    kind: Literal["seat_holds"] = Field(description="Seat holds: seats blocked on flights; unit seat-flights.")
+    hold_limit_per_flight: Count | Literal["emsr-b"] = Field(
+        description="Seats that may be held on one flight, or 'emsr-b' to size it by EMSR-b protection levels."
+    )
+    unit_cost_cny: NonNeg = Field(
+        0.0, description="Handling cost per held seat-flight, CNY (displacement is added by the model)."
+    )
+
+
+class EscortResource(_ResourceBase):
+    kind: Literal["escort"] = Field(description="Escort staff pool; unit staff-hours.")
+    staff_on_duty: list[Count] = Field(
+        description="Escort staff on duty in each hour of the day (24 whole numbers).", min_length=24, max_length=24
+    )
+    max_utilization: Annotated[Level, AfterValidator(_positive)] = Field(
+        0.8, description="Share of on-duty staff-hours the allocator may plan to use (queues explode near 100%)."
+    )
+    wage_cny_per_hour: NonNeg = Field(description="Paid cost of one escort staff-hour, CNY.")
+    patience_minutes: Positive | None = Field(
+        None, description="An escort not started within this many minutes has failed; absent = no limit."
+    )
+    service_cv: NonNeg = Field(
+        1.0, description="Coefficient of variation of escort durations (1 = exponential, 0 = fixed)."
+    )
+
+
+class BenefitResource(_ResourceBase):
+    kind: Literal["benefit"] = Field(description="A benefit paid per use from the benefit budget; unit uses.")
+    daily_capacity: NonNeg | None = Field(
+        None, description="Uses available per day (lounge seats, cars…); absent = only the budget limits it."
+    )
+
+
+Resource = Annotated[SeatHoldResource | EscortResource | BenefitResource, Field(discriminator="kind")]
+
+
+class Dimension(Strict):
+    name: Name = Field(description="Service dimension name (any Unicode), e.g. 'lounge' or '易行'.")
+    resource: Name = Field(description="Name of the resource this dimension draws on.")
+    unit_cost_cny: NonNeg = Field(
+        0.0,
+        description="Cost per trip served at level 1, CNY (escort: added to staff time at wage; seat holds: added to displacement).",
+    )
+    competitor_level: Level = Field(
+        0.0,
+        description="The competitor's level on this dimension (the reference is the higher of it and the tier's expectation).",
+    )
+    hold: Literal["single", "multi"] = Field(
+        "single",
+        description="Seat-hold dimensions: 'single' holds one seat on the booked flight; 'multi' holds the tier's adjacent flights (and the privacy seat).",
+    )
+    duration_factor: Positive = Field(
+        1.0, description="Escort dimensions: escort duration relative to the tier's escort_minutes."
+    )
+
+
+class Tier(Strict):
+    name: Name = Field(description="Tier name (any Unicode), e.g. V1 … V5.")
+    rank: int | None = Field(
+        None,
+        description="Nesting rank: a tier gets at least what every tier of the rank below gets (default: position in the file).",
+    )
+    accounts: Count = Field(description="Number of key accounts in the tier.")
+    travellers_per_account: PositiveInt = Field(description="Travellers per account.")
+    trips_per_traveller_per_year: NonNeg = Field(description="Mean trips per traveller per year.")
+    trip_rate_shape: Positive = Field(
+        0.5,
+        description="Shape k of the gamma distribution of traveller trip rates (dispersion: small k → many single-trip travellers).",
+    )
+    fare_cny: NonNeg | None = Field(None, description="Average fare of the tier's trips, CNY (give this or cabin_mix).")
+    cabin_mix: dict[Name, Level] | None = Field(
+        None, description="Share of trips in each cabin of [cabins] (sums to 1; give this or fare_cny)."
+    )
+    departure_uncertainty_flights: PositiveInt = Field(
+        1, description="Adjacent flights held for one trip when the departure time is uncertain (V4/V5: several)."
+    )
+    privacy_seat: bool = Field(False, description="A held seat keeps the neighbouring seat empty (V4/V5).")
+    escort_need: Level = Field(1.0, description="Share of trips that pass through an airport where escorts serve.")
+    escort_minutes: NonNeg = Field(30.0, description="Mean duration of one escort, minutes.")
+    initial_closeness: Level = Field(0.6, description="Closeness index of the tier's accounts at day 0.")
+    expectation: dict[Name, Level] = Field(description="Expected level per dimension (every dimension).")
+    value_weight_cny: dict[Name, NonNeg] = Field(
+        description="w: CNY per trip of one full level above the reference, per dimension (every dimension)."
+    )
+    standard: dict[Name, Level] = Field(
+        default_factory=dict, description="Levels under the 'standard' policy (the service table's row); missing = 0."
+    )
+    floor: dict[Name, Level] = Field(default_factory=dict, description="Contractual minimum levels; missing = 0.")
+    step: dict[Name, Annotated[Level, AfterValidator(_positive)]] = Field(
+        default_factory=dict, description="Explicit Δ per dimension, overriding the gap to the next tier."
+    )
+    nesting_exempt: list[Name] = Field(
+        default_factory=list,
+        description="Dimensions on which this tier is not bound by nesting (e.g. V5's CIP, replaced by VIP).",
+    )
+
+
+class Budget(Strict):
+    benefits_cny: NonNeg | None = Field(None, description="Benefit budget over the horizon, CNY; absent = unlimited.")
+
+
+class AllocatorSpec(Strict):
+    policy: Literal[PLAN_POLICIES] = Field(
+        "halfstep", description="Policy `halfstep plan` uses by default: " + ", ".join(PLAN_POLICIES) + "."
+    )  # type: ignore[valid-type]
+    lead: NonNeg = Field(0.5, description="Lead of the 'lead' policy, in steps (0.5 = halfstep, 1 = fullstep).")
+    solver: Literal["highs", "cbc"] = Field("highs", description="LP solver: HiGHS (through highspy) or CBC.")
+    interface: Literal["pulp", "direct"] = Field(
+        "pulp",
+        description="How the LP reaches the solver: 'pulp' builds a PuLP model (any solver); 'direct' passes the "
+        "arrays to HiGHS in one call (HiGHS only; for very large LPs such as one tier per account — same plan, "
+        "less overhead).",
+    )
+    nesting: bool = Field(True, description="A higher tier gets at least as much of every dimension as the tier below.")
+    time_limit_seconds: Positive = Field(120.0, description="Solver time limit, seconds.")
+
+
+class SimulationSpec(Strict):
+    replications: PositiveInt = Field(20, description="Independent replications per policy.")
+    seed: Count = Field(20171001, description="Master seed of numpy's SeedSequence.")
+
+
+class Economics(Strict):
+    contribution_margin: Level = Field(
+        0.3, description="Share of a fare that is contribution (profit before service cost)."
+    )
+
+
+class Scenario(Strict):
+    scenario: Meta
+    time: TimeSpec = TimeSpec()
+    value: ValueSpec = ValueSpec()
+    choice: ChoiceSpec = ChoiceSpec()
+    loyalty: LoyaltySpec = LoyaltySpec()
+    flights: FlightsSpec
+    seasons: list[Season] = Field(default_factory=list)
+    cabins: dict[Name, NonNeg] = Field(
+        default_factory=dict, description="Average fare per cabin, CNY (used by tiers' cabin_mix)."
+    )
+    resources: list[Resource] = Field(min_length=1)
+    dimensions: list[Dimension] = Field(min_length=1)
+    tiers: list[Tier] = Field(min_length=1)
+    budget: Budget = Budget()
+    allocator: AllocatorSpec = AllocatorSpec()
+    simulation: SimulationSpec = SimulationSpec()
+    economics: Economics = Economics()
+
+    # Convenience lookups; names are unique after validation.
+    @property
+    def tier_names(self) -> list[str]:
+        return [t.name for t in self.tiers]
+
+    @property
+    def dimension_names(self) -> list[str]:
+        return [d.name for d in self.dimensions]
+
+    def resource(self, name: str) -> SeatHoldResource | EscortResource | BenefitResource:
+        return next(r for r in self.resources if r.name == name)
+
+    def resource_of(self, dimension: Dimension) -> SeatHoldResource | EscortResource | BenefitResource:
+        return self.resource(dimension.resource)
+
+    def tier_fare_cny(self, tier: Tier) -> float:
+        if tier.fare_cny is not None:
+            return tier.fare_cny
+        assert tier.cabin_mix is not None
+        return math.fsum(share * self.cabins[c] for c, share in tier.cabin_mix.items())

@@ -1,0 +1,157 @@
+"""What one replication of one policy produced: the KPIs of DESIGN.md, *What a run reports*.
+
+:class:`Tally` accumulates per tier while the simulation runs; :class:`Outcome` is the
+finished, plain-data record (KPIs, KPIs by tier, and the profiles the report draws:
+escort use by hour, accounts by stage per day). Money is CNY over the horizon unless a
+name says "per trip".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from model.allocation.plan import Plan
+    from model.allocation.resources import ResourceTables
+    from model.allocation.value import ValueTables
+    from model.scenario.schema import Scenario
+    from model.simulation.escort import EscortPool
+
+__all__ = ["Outcome", "Tally"]
+
+def _roster_cost(scenario: Scenario, pool: EscortPool | None) -> float:
+    if pool is None:
+        return float("nan")
+    wage = next(r.wage_cny_per_hour for r in scenario.resources if r.kind == "escort")
+    return float(pool.staffed_minutes_by_hour().sum() / 60.0 * wage)
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b else float("nan")
+
+
+@dataclass
+class Outcome:
+    """One replication of one policy: plain numbers, ready for CSV and JSON."""
+
+    policy: str
+    replication: int
+    kpis: dict[str, float]
+    by_tier: dict[str, dict[str, float]]
+    escort_busy_by_hour: np.ndarray = field(default_factory=lambda: np.zeros(24))
+    escort_staffed_by_hour: np.ndarray = field(default_factory=lambda: np.zeros(24))
+    escort_wait_by_hour: np.ndarray = field(default_factory=lambda: np.full(24, np.nan))
+    stages: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    over_service_by_dimension: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    error: str | None = None
+
+
+class Tally:
+    """Per-tier accumulators of one replication (arrays of length T unless noted)."""
+
+    def __init__(self, tiers: int, dims: int, days: int) -> None:
+        z = lambda: np.zeros(tiers)  # noqa: E731
+        self.requested, self.flown, self.lost_choice, self.lost_broken, self.refused = z(), z(), z(), z(), z()
+        self.revenue, self.pv = z(), z()
+        self.cost_seat_holds, self.cost_escort, self.cost_benefits = z(), z(), z()
+        self.failures_seat_hold, self.failures_escort, self.failures_benefit = z(), z(), z()
+        self.held_seats = z()
+        self.delivered = np.zeros((tiers, dims))
+        self.applicable = np.zeros((tiers, dims))
+        self.stages = np.zeros((days, 4))
+
+    def outcome(
+        self,
+        *,
+        scenario: Scenario,
+        plan: Plan,
+        tables: tuple[ValueTables, ResourceTables],
+        pool: EscortPool | None,
+        base_revenue: float,
+        displaced_seats: int,
+        held_seats: int,
+        held_used: int,
+        breaks: int,
+        single_trip_share: float = float("nan"),
+    ) -> Outcome:
+        vt, rt = tables
+        share = np.divide(self.delivered, self.applicable, out=np.zeros_like(self.delivered), where=self.applicable > 0)
+        over_td = self.flown[:, None] * rt.unit_cost * np.maximum(share - vt.satiation_level, 0.0)
+        over = over_td.sum(axis=1)
+        cost_tier = self.cost_seat_holds + self.cost_escort + self.cost_benefits
+        margin = scenario.economics.contribution_margin
+        expansion = {kind: 0.0 for kind in ("seat_holds", "escort", "benefit")}
+        for k, kind in enumerate(rt.kinds):
+            if plan.expansions[k] > 0:
+                expansion[kind] += float(plan.expansions[k] * rt.expansion_cost[k])
+        cost_expansion = sum(expansion.values())
+        cost_total = float(cost_tier.sum()) + cost_expansion
+        pv_total = float(self.pv.sum())
+        flown, requested = float(self.flown.sum()), float(self.requested.sum())
+        revenue = float(self.revenue.sum())
+        kpis = {
+            "net_value": pv_total - cost_total,
+            "perceived_value": pv_total,
+            "perceived_value_per_trip": _ratio(pv_total, requested),
+            "cost_total": cost_total,
+            "cost_seat_holds": float(self.cost_seat_holds.sum()) + expansion["seat_holds"],
+            "cost_escort": float(self.cost_escort.sum()) + expansion["escort"],
+            "cost_benefits": float(self.cost_benefits.sum()) + expansion["benefit"],
+            "cost_expansion": cost_expansion,
+            "over_service_cost": float(over.sum()),
+            "failures_seat_hold": float(self.failures_seat_hold.sum()),
+            "failures_escort": float(self.failures_escort.sum()),
+            "failures_benefit": float(self.failures_benefit.sum()),
+            "trips_requested": requested,
+            "trips_flown": flown,
+            "trips_lost_to_competitor": float(self.lost_choice.sum() + self.lost_broken.sum()),
+            "trips_refused": float(self.refused.sum()),
+            "share_of_wallet": _ratio(flown, requested),
+            "revenue": revenue,
+            "key_account_revenue_share": _ratio(revenue, revenue + base_revenue),
+            "profit": margin * revenue - cost_total,
+            "churned_accounts": float(breaks),
+            # every rostered staff-hour at the wage: a fixed cost of the roster, not in cost_total (which
+            # counts escorting time), for what-ifs that change the roster
+            "cost_escort_roster": _roster_cost(scenario, pool),
+            "escort_utilization": pool.utilization() if pool is not None else float("nan"),
+            "escort_wait_mean_minutes": pool.wait_mean() if pool is not None else float("nan"),
+            "escort_wait_probability": pool.wait_probability() if pool is not None else float("nan"),
+            "held_seats": float(held_seats),
+            "held_seats_used": float(held_used),
+            "displaced_seats": float(displaced_seats),
+            "key_account_fare_mean": _ratio(revenue, flown),
+            "single_trip_share": single_trip_share,
+        }
+        by_tier = {}
+        for i, name in enumerate(plan.tiers):
+            by_tier[name] = {
+                "net_value": float(self.pv[i] - cost_tier[i]),
+                "perceived_value": float(self.pv[i]),
+                "perceived_value_per_trip": _ratio(self.pv[i], self.requested[i]),
+                "cost_total": float(cost_tier[i]),
+                "over_service_cost": float(over[i]),
+                "trips_requested": float(self.requested[i]),
+                "trips_flown": float(self.flown[i]),
+                "share_of_wallet": _ratio(self.flown[i], self.requested[i]),
+                "revenue": float(self.revenue[i]),
+                "failures_seat_hold": float(self.failures_seat_hold[i]),
+                "failures_escort": float(self.failures_escort[i]),
+                "failures_benefit": float(self.failures_benefit[i]),
+            }
+        out = Outcome(
+            policy=plan.policy,
+            replication=-1,
+            kpis=kpis,
+            by_tier=by_tier,
+            stages=self.stages.copy(),
+            over_service_by_dimension=over_td.sum(axis=0),
+        )
+        if pool is not None:
+            out.escort_busy_by_hour = pool.busy_minutes_by_hour()
+            out.escort_staffed_by_hour = pool.staffed_minutes_by_hour()
+            out.escort_wait_by_hour = pool.wait_by_hour()
+        return out

@@ -1,0 +1,51 @@
+"""A run's result: the plans, one outcome per policy × replication, timings — DESIGN.md, *What a run reports*."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from model.allocation.plan import Plan
+from model.scenario.schema import Scenario
+from model.simulation.outcome import Outcome
+from model.simulation.summary import kpi_values, summarize
+
+__all__ = ["RunResult"]
+
+@dataclass
+class RunResult:
+    """Everything a run produced: the plans, one outcome per policy × replication, timings."""
+
+    scenario: Scenario
+    policies: tuple[str, ...]
+    replications: int
+    seed: int
+    plans: dict[str, Plan]
+    outcomes: list[Outcome]
+    timings: dict[str, float] = field(default_factory=dict)
+    workers: int = 1
+
+    def summary(self) -> dict:
+        """Means with 95% CIs per policy and tier, and the paired differences (see :mod:`model.simulation.summary`)."""
+        return summarize(
+            self.outcomes,
+            policies=self.policies,
+            replications=self.replications,
+            tiers=self.scenario.tier_names,
+            scenario=self.scenario.scenario.name,
+            seed=self.seed,
+        )
+
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+    def of(self, policy: str) -> list[Outcome]:
+        """The successful outcomes of one policy, in replication order."""
+        return [o for o in self.outcomes if o.policy == policy and o.error is None]
+
+    def values(self, policy: str, kpi: str) -> list[float]:
+        """One KPI of a policy by replication; NaN where the replication failed (keeps pairs aligned)."""
+        return kpi_values(self.outcomes, policy, kpi, self.replications)
+
+    def tier_values(self, policy: str, tier: str, kpi: str) -> list[float]:
+        return kpi_values(self.outcomes, policy, kpi, self.replications, tier=tier)
+
