@@ -21,22 +21,22 @@ run: $(VENV)/.installed
 	$(BIN)/halfstep run --workers 2
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m ruff check model tests experiments
+	$(BIN)/python -m ruff check model tests experiments benchmarks
 	$(BIN)/python -m pytest -n 2
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
-# benchmarks: the table, the targets and experiments/bench/results/latest.json (a few minutes)
+# benchmarks: the table, the targets and benchmarks/results/latest.json (a few minutes)
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $(VENV)/.installed $@
 
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m experiments.bench
+	$(BIN)/python -m benchmarks
 
 lint: $(VENV)/.installed-test
-	$(BIN)/python -m ruff check model tests experiments
+	$(BIN)/python -m ruff check model tests experiments benchmarks
 
 experiments: $(VENV)/.installed-test
 	$(BIN)/python -m experiments.claims --workers 2

@@ -1,19 +1,36 @@
 """halfstep — key-account service allocation for airlines.
 
 A SimPy model of client demand evaluates plans; an LP allocator built with PuLP makes
-them. The package follows DESIGN.md's pipeline, one module per concept::
+them. The package is one subpackage per stage of DESIGN.md's pipeline::
 
-    scenario → (value, demand, resources, holds) → allocator/policies → plan
-             → simulation → outcomes → summary → report
+    scenario → allocation → simulation → report → sweep      (segmentation → scenario)
 
-The public API mirrors the command line: :func:`load_scenario`, :func:`plan`, :func:`run`,
-:func:`whatif`, :func:`compare`.
+The public API below has one call per ``halfstep`` command (:mod:`model.api`):
+:func:`load_scenario`, :func:`plan`, :func:`run` and :func:`write_run`, :func:`whatif`,
+:func:`compare`, :func:`run_sweep`, :func:`load_results`, :func:`analyze`,
+:func:`calibrate`, :func:`synth_accounts`, :func:`read_accounts`, :func:`segment`,
+:func:`scenario_reference`.
 """
 
 from __future__ import annotations
 
 from model.allocation.plan import Plan
-from model.api import compare, load_results, load_scenario, plan, run, run_sweep, whatif
+from model.api import (
+    analyze,
+    calibrate,
+    compare,
+    load_results,
+    load_scenario,
+    plan,
+    read_accounts,
+    run,
+    run_sweep,
+    scenario_reference,
+    segment,
+    synth_accounts,
+    whatif,
+    write_run,
+)
 from model.errors import HalfstepError, InfeasibleError, ScenarioError, SolverError
 from model.scenario.schema import Scenario
 from model.version import __version__
@@ -26,11 +43,18 @@ __all__ = [
     "ScenarioError",
     "SolverError",
     "__version__",
+    "analyze",
+    "calibrate",
     "compare",
     "load_results",
     "load_scenario",
     "plan",
+    "read_accounts",
     "run",
     "run_sweep",
+    "scenario_reference",
+    "segment",
+    "synth_accounts",
     "whatif",
+    "write_run",
 ]

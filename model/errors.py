@@ -64,3 +64,7 @@ class SolverError(HalfstepError):
 
 class RunFolderError(HalfstepError):
     """An output folder that exists already, or cannot be written."""
+
+
+class OptionError(HalfstepError):
+    """A command-line option outside what it allows; the message names the option, the value and what is allowed."""

@@ -1,4 +1,4 @@
-"""The benchmark suite's scenarios and its smoke run (experiments/bench). No timing is asserted."""
+"""The benchmark suite's scenarios and its smoke run (benchmarks/). No timing is asserted."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from experiments.bench.__main__ import main
-from experiments.bench.queues import bare_simpy, draws, escort_pool
-from experiments.bench.scenarios import account_tiers, scaled_book, split_accounts
+from benchmarks.__main__ import main
+from benchmarks.queues import bare_simpy, draws, escort_pool
+from benchmarks.scenarios import account_tiers, scaled_book, split_accounts
 from model.allocation.allocator import build_lp
 from model.allocation.demand import expected_requests
 from model.allocation.spec import LPSpec
 from model.allocation.value import tier_ranks
 from model.scenario.loading import load_scenario
+from tests.helpers import ROOT
 
 
 def test_split_accounts_is_whole_and_proportional():
@@ -81,7 +82,7 @@ def test_an_existing_record_is_kept_without_force(tmp_path):
 
 def test_ciw_simulates_the_same_queue():
     pytest.importorskip("ciw", reason="Ciw comes with the 'bench' extra")
-    from experiments.bench.queues import ciw_queue, erlang_c_wait
+    from benchmarks.queues import ciw_queue, erlang_c_wait
 
     # one long run of a queue at 80% load: its mean wait is within a quarter of Erlang C's
     assert abs(ciw_queue(20_000, seed=2) - erlang_c_wait()) < 0.25 * erlang_c_wait()
@@ -98,9 +99,11 @@ def test_quick_run_of_every_section(tmp_path):
 
 
 def test_readme_shows_the_latest_record():
-    from experiments.bench.__main__ import LATEST, README
-    from experiments.bench.suite import readme_block
+    from benchmarks.__main__ import LATEST, README
+    from benchmarks.suite import readme_block
 
+    assert LATEST.resolve() == ROOT / "benchmarks" / "results" / "latest.json"
+    assert README.resolve() == ROOT / "README.md"
     record = json.loads(LATEST.read_text(encoding="utf-8"))
     assert record["size"] == "full"
     assert readme_block(record) in README.read_text(encoding="utf-8"), "rerun make bench: it rewrites the table"

@@ -17,8 +17,7 @@ from model.allocation.allocator import plan_from_levels
 from model.randomness import streams
 from model.scenario.loading import load_scenario
 from model.simulation.trips import draw_trips
-
-from .conftest import build, tiny_dict
+from tests.helpers import build, tiny_dict
 
 
 def _erlang_c_factorials(c: int, a: float) -> float:

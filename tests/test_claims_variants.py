@@ -20,8 +20,7 @@ from experiments.claims._variants import (
 from model.allocation.demand import expected_requests
 from model.allocation.policies import make_plan
 from model.allocation.value import perceived_value, value_tables
-
-from .conftest import build, tiny_dict
+from tests.helpers import build, tiny_dict
 
 
 def _with_sibling(**changes):
@@ -202,23 +201,3 @@ def test_share_at_full_wallet():
     assert share_at_full_wallet(0.0, 0.5) == 0.0
     with pytest.raises(ValueError, match="share of wallet"):
         share_at_full_wallet(0.2, 0.0)
-
-
-def test_own_style_draws_from_defaults_and_restores_the_callers_settings():
-    import matplotlib
-
-    from experiments.claims._style import own_style
-
-    seen = {}
-
-    @own_style
-    def draw() -> bytes:
-        seen["size"] = matplotlib.rcParams["font.size"]
-        matplotlib.rcParams["font.sans-serif"] = ["Some CJK font"]
-        return b""
-
-    with matplotlib.rc_context({"font.size": 23.0}):
-        draw()
-        assert matplotlib.rcParams["font.size"] == 23.0
-        assert matplotlib.rcParams["font.sans-serif"][0] != "Some CJK font"
-    assert seen["size"] == matplotlib.rcParamsDefault["font.size"]

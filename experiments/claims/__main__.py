@@ -8,8 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import matplotlib
-
 from .common import Context, parse_args
 
 
@@ -23,8 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name} ({size})", file=sys.stderr, flush=True)
         module = importlib.import_module(f"experiments.claims.{name}")
         ctx = Context(name=name, size=size, workers=args.workers, out=args.out)
-        with matplotlib.rc_context():  # one experiment's fonts and style never reach the next one's figures
-            verdict = module.main(ctx)
+        verdict = module.main(ctx)  # figures draw inside their own rc_context: no experiment's style reaches another's
         verdict.write(ctx)
         index.append((name, verdict))
         print(f"   {verdict.verdict}: {verdict.title} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)

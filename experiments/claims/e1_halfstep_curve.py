@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from model.allocation.policies import make_plan
-from model.report.views.style import mean_err, png, setup
+from model.report.views.style import figure_style, mean_err, png, subplots
 
 from ._lever_sweeps import LeverCurve, by_replication, lever_curve, lever_experiment, plot_curve, sweep
 from .common import Context, Verdict, fmt
@@ -103,49 +103,51 @@ def _saturation(lp: dict, rho: float, cost: float) -> float:
 
 
 def figure(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, costs: list) -> None:
-    setup([])
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
 
-    fig, axes = plt.subplots(2, 3, figsize=(14, 8))
-    colors = dict(zip(rhos, plt.cm.viridis(np.linspace(0.15, 0.85, len(rhos))), strict=True))
-    for ax, (kpi, label) in zip(axes.flat[:4], PANELS, strict=True):
-        for r in rhos:
-            c = at_base[kpi][r]
-            plot_curve(ax, c.x, c.stats, color=colors[r], label=f"ρ = {r:g} (simulated)")
-            if kpi == "net_value":
-                ax.plot(c.x, [lp[(r, BASE_COST, x)]["net_value"] for x in c.x], ls="--", color=colors[r], lw=1)
-        ax.axvline(0.5, color="grey", lw=0.8, ls=":")
-        ax.set(xlabel="lead cap (steps above the reference)", ylabel=label, title=f"{label.split(',')[0]} (costs ×1)")
-    axes[0, 0].plot([], [], ls="--", color="black", lw=1, label="LP's expectation")
-    axes[0, 0].legend(fontsize=7)
-    ax = axes[1, 1]
-    cost_colors = dict(zip(costs, plt.cm.plasma(np.linspace(0.1, 0.8, len(costs))), strict=True))
-    for k, c in enumerate(costs):
-        curve = curves[(BASE_RHO, c)]
-        m, err = mean_err([curve.diffs[x] for x in curve.x])
-        xs = np.array(curve.x) + (k - (len(costs) - 1) / 2) * 0.02
-        ax.errorbar(xs, m, yerr=err, marker="o", ms=3, capsize=2, color=cost_colors[c], label=f"costs ×{c:g}")
-    ax.axhline(0, color="black", lw=0.6)
-    ax.set(
-        xlabel="lead cap (steps)",
-        ylabel="net value − best lead's (paired), CNY",
-        title=f"distance from the best lead (ρ = {BASE_RHO:g}), 95% CIs",
-    )
-    ax.legend(fontsize=7)
-    ax = axes[1, 2]
-    for k, c in enumerate(costs):
-        for j, r in enumerate(rhos):
-            curve = curves[(r, c)]
-            x = j + (k - (len(costs) - 1) / 2) * 0.2
-            ax.plot([x] * len(curve.near), curve.near, "_", color=cost_colors[c], ms=14, mew=2.5, alpha=0.5)
-            ax.plot(x, curve.best, "o", color=cost_colors[c], label=f"costs ×{c:g}" if j == 0 else None)
-    ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-    ax.set_xticks(range(len(rhos)), [f"ρ = {r:g}" for r in rhos])
-    ax.set(ylabel="lead (steps)", title="best lead (dot) and leads not significantly worse (bars)")
-    ax.legend(fontsize=7)
-    fig.suptitle("e1 — the half-step curve: the `lead` policy on the baseline", fontsize=11)
-    fig.tight_layout()
-    (ctx.folder / "figure.png").write_bytes(png(fig))
+    with figure_style():
+        fig, axes = subplots(2, 3, figsize=(14, 8))
+        colors = dict(zip(rhos, colormaps["viridis"](np.linspace(0.15, 0.85, len(rhos))), strict=True))
+        for ax, (kpi, label) in zip(axes.flat[:4], PANELS, strict=True):
+            for r in rhos:
+                c = at_base[kpi][r]
+                plot_curve(ax, c.x, c.stats, color=colors[r], label=f"ρ = {r:g} (simulated)")
+                if kpi == "net_value":
+                    ax.plot(c.x, [lp[(r, BASE_COST, x)]["net_value"] for x in c.x], ls="--", color=colors[r], lw=1)
+            ax.axvline(0.5, color="grey", lw=0.8, ls=":")
+            ax.set(
+                xlabel="lead cap (steps above the reference)", ylabel=label, title=f"{label.split(',')[0]} (costs ×1)"
+            )
+        axes[0, 0].plot([], [], ls="--", color="black", lw=1, label="LP's expectation")
+        axes[0, 0].legend(fontsize=7)
+        ax = axes[1, 1]
+        cost_colors = dict(zip(costs, colormaps["plasma"](np.linspace(0.1, 0.8, len(costs))), strict=True))
+        for k, c in enumerate(costs):
+            curve = curves[(BASE_RHO, c)]
+            m, err = mean_err([curve.diffs[x] for x in curve.x])
+            xs = np.array(curve.x) + (k - (len(costs) - 1) / 2) * 0.02
+            ax.errorbar(xs, m, yerr=err, marker="o", ms=3, capsize=2, color=cost_colors[c], label=f"costs ×{c:g}")
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set(
+            xlabel="lead cap (steps)",
+            ylabel="net value − best lead's (paired), CNY",
+            title=f"distance from the best lead (ρ = {BASE_RHO:g}), 95% CIs",
+        )
+        ax.legend(fontsize=7)
+        ax = axes[1, 2]
+        for k, c in enumerate(costs):
+            for j, r in enumerate(rhos):
+                curve = curves[(r, c)]
+                x = j + (k - (len(costs) - 1) / 2) * 0.2
+                ax.plot([x] * len(curve.near), curve.near, "_", color=cost_colors[c], ms=14, mew=2.5, alpha=0.5)
+                ax.plot(x, curve.best, "o", color=cost_colors[c], label=f"costs ×{c:g}" if j == 0 else None)
+        ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+        ax.set_xticks(range(len(rhos)), [f"ρ = {r:g}" for r in rhos])
+        ax.set(ylabel="lead (steps)", title="best lead (dot) and leads not significantly worse (bars)")
+        ax.legend(fontsize=7)
+        fig.suptitle("e1 — the half-step curve: the `lead` policy on the baseline", fontsize=11)
+        fig.tight_layout()
+        (ctx.folder / "figure.png").write_bytes(png(fig))
 
 
 def _classify(curve: LeverCurve) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.report.views.style import bars_with_ci, mean_err, png, setup
+from model.report.views.style import bars_with_ci, figure_style, mean_err, png, subplots
 from model.scenario.loading import load_scenario
 from model.simulation.replications import run_policies
 from model.simulation.result import RunResult
@@ -74,25 +74,25 @@ def _tier_diff(result: RunResult, a: str, b: str, tier: str, kpi: str) -> dict[s
 
 
 def figure(ctx: Context, tiers: list[str], by_tier: dict, diffs: dict) -> None:
-    setup(tiers)
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 3, figsize=(14, 8))
-    for ax, (kpi, label) in zip(axes.flat, TIER_KPIS, strict=False):
-        bars_with_ci(ax, tiers, {p: [by_tier[kpi][p][t] for t in tiers] for p in POLICIES}, legend=kpi == "net_value")
-        ax.set(ylabel=label, title=label.split(",")[0] + " by tier")
-    ax = axes.flat[5]
-    for k, (name, per_tier) in enumerate(diffs["net_value"].items()):
-        m, err = mean_err([per_tier[t] for t in tiers])
-        x = [i + (k - 1) * 0.2 for i in range(len(tiers))]
-        ax.errorbar(x, m, yerr=err, fmt="o", capsize=3, label=name)
-    ax.axhline(0, color="black", lw=0.6)
-    ax.set_xticks(range(len(tiers)), tiers)
-    ax.set(ylabel="paired difference of net value, CNY", title="net value differences by tier (95% CIs)")
-    ax.legend(fontsize=7)
-    fig.suptitle("e2 — one agreement for all (uniform) vs the service table (standard) vs halfstep", fontsize=11)
-    fig.tight_layout()
-    (ctx.folder / "figure.png").write_bytes(png(fig))
+    with figure_style(tiers):
+        fig, axes = subplots(2, 3, figsize=(14, 8))
+        for ax, (kpi, label) in zip(axes.flat, TIER_KPIS, strict=False):
+            bars_with_ci(
+                ax, tiers, {p: [by_tier[kpi][p][t] for t in tiers] for p in POLICIES}, legend=kpi == "net_value"
+            )
+            ax.set(ylabel=label, title=label.split(",")[0] + " by tier")
+        ax = axes.flat[5]
+        for k, (name, per_tier) in enumerate(diffs["net_value"].items()):
+            m, err = mean_err([per_tier[t] for t in tiers])
+            x = [i + (k - 1) * 0.2 for i in range(len(tiers))]
+            ax.errorbar(x, m, yerr=err, fmt="o", capsize=3, label=name)
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_xticks(range(len(tiers)), tiers)
+        ax.set(ylabel="paired difference of net value, CNY", title="net value differences by tier (95% CIs)")
+        ax.legend(fontsize=7)
+        fig.suptitle("e2 — one agreement for all (uniform) vs the service table (standard) vs halfstep", fontsize=11)
+        fig.tight_layout()
+        (ctx.folder / "figure.png").write_bytes(png(fig))
 
 
 def _significant(d: dict[str, Any]) -> int:

@@ -41,12 +41,11 @@ import numpy as np
 from model.allocation.plan import Plan
 from model.allocation.policies import make_plan
 from model.allocation.value import value_tables
-from model.report.views.style import bars_with_ci, mean_err, png, setup
+from model.report.views.style import bars_with_ci, figure_style, mean_err, png, subplots
 from model.scenario.loading import load_scenario
 from model.scenario.schema import Scenario
 from model.stats import mean_ci, paired_ci
 
-from ._style import own_style
 from ._variants import merge_tiers, transplant, with_levels
 from .common import Context, Verdict, evaluate, fmt, paired, stat
 
@@ -170,43 +169,41 @@ def _minus(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return {"mean": a["mean"] - b["mean"], "ci95": [None, None], "n": a["n"]}
 
 
-@own_style
 def _figure(overall: dict, vs_blind: dict, wasted: dict, tier_diff: dict, reps: int) -> bytes:
-    setup(["易行", *ARMS.values()])
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+    with figure_style(["易行", *ARMS.values()]):
+        from matplotlib.patches import Patch
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    ax = axes[0]
-    kpis = ["net_value", "perceived_value", "cost_total"]
-    for k, arm in enumerate(a for a in ARMS if a != "blind"):
-        m = np.array([vs_blind[arm][kpi]["mean"] for kpi in kpis]) / 1000
-        lo = np.array([vs_blind[arm][kpi]["ci95"][0] for kpi in kpis]) / 1000
-        hi = np.array([vs_blind[arm][kpi]["ci95"][1] for kpi in kpis]) / 1000
-        x = np.arange(len(kpis)) + (k - 1) * 0.27
-        ax.bar(x, m, 0.27, yerr=[m - lo, hi - m], capsize=2, color=COLORS[arm], label=ARMS[arm])
-    ax.set_xticks(range(len(kpis)), ["net value", "PV", "cost"])
-    ax.axhline(0, color="black", lw=0.6)
-    ax.set_ylabel("thousand CNY per quarter, minus tier only")
-    ax.set_title("Against the tier-only plan (paired 95% CI)")
-    ax.legend(fontsize=7)
+        fig, axes = subplots(1, 3, figsize=(13, 4.2))
+        ax = axes[0]
+        kpis = ["net_value", "perceived_value", "cost_total"]
+        for k, arm in enumerate(a for a in ARMS if a != "blind"):
+            m = np.array([vs_blind[arm][kpi]["mean"] for kpi in kpis]) / 1000
+            lo = np.array([vs_blind[arm][kpi]["ci95"][0] for kpi in kpis]) / 1000
+            hi = np.array([vs_blind[arm][kpi]["ci95"][1] for kpi in kpis]) / 1000
+            x = np.arange(len(kpis)) + (k - 1) * 0.27
+            ax.bar(x, m, 0.27, yerr=[m - lo, hi - m], capsize=2, color=COLORS[arm], label=ARMS[arm])
+        ax.set_xticks(range(len(kpis)), ["net value", "PV", "cost"])
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_ylabel("thousand CNY per quarter, minus tier only")
+        ax.set_title("Against the tier-only plan (paired 95% CI)")
+        ax.legend(fontsize=7)
 
-    ax = axes[1]
-    series = {ARMS[a]: [tier_diff[t][a] for t in (SIBLING, SEGMENT)] for a in ("withdrawn", "aware")}
-    bars_with_ci(ax, [SIBLING, SEGMENT], series, legend=False)
-    for patch, arm in zip(ax.patches, [a for a in ("withdrawn", "aware") for _ in (0, 1)], strict=False):
-        patch.set_color(COLORS[arm])
-    ax.legend(handles=[Patch(color=COLORS[a], label=ARMS[a]) for a in ("withdrawn", "aware")], fontsize=7)
-    ax.set_ylabel("net value minus tier only, CNY per quarter")
-    ax.set_title("By tier: where the gain comes from")
+        ax = axes[1]
+        series = {ARMS[a]: [tier_diff[t][a] for t in (SIBLING, SEGMENT)] for a in ("withdrawn", "aware")}
+        bars_with_ci(ax, [SIBLING, SEGMENT], series, legend=False)
+        for patch, arm in zip(ax.patches, [a for a in ("withdrawn", "aware") for _ in (0, 1)], strict=False):
+            patch.set_color(COLORS[arm])
+        ax.legend(handles=[Patch(color=COLORS[a], label=ARMS[a]) for a in ("withdrawn", "aware")], fontsize=7)
+        ax.set_ylabel("net value minus tier only, CNY per quarter")
+        ax.set_title("By tier: where the gain comes from")
 
-    ax = axes[2]
-    names = list(ARMS)
-    m, err = mean_err([wasted[a] for a in names])
-    ax.bar(range(len(names)), m / 1000, yerr=err / 1000, capsize=2, color=[COLORS[a] for a in names])
-    ax.set_xticks(range(len(names)), [ARMS[a].replace(", ", ",\n") for a in names], fontsize=7)
-    ax.set_ylabel("thousand CNY per quarter")
-    ax.set_title("易行 spend on K3-own-car (worth 0 to it)")
-    fig.suptitle(f"Corporate book, {reps} replications: allocating by tier only vs knowing the own-car segment")
-    fig.tight_layout()
-    return png(fig)
+        ax = axes[2]
+        names = list(ARMS)
+        m, err = mean_err([wasted[a] for a in names])
+        ax.bar(range(len(names)), m / 1000, yerr=err / 1000, capsize=2, color=[COLORS[a] for a in names])
+        ax.set_xticks(range(len(names)), [ARMS[a].replace(", ", ",\n") for a in names], fontsize=7)
+        ax.set_ylabel("thousand CNY per quarter")
+        ax.set_title("易行 spend on K3-own-car (worth 0 to it)")
+        fig.suptitle(f"Corporate book, {reps} replications: allocating by tier only vs knowing the own-car segment")
+        fig.tight_layout()
+        return png(fig)

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from model.allocation.holds import emsr_b_classes
-from model.report.views.style import POLICY_COLORS, png, setup
+from model.report.views.style import POLICY_COLORS, figure_style, png, subplots
 from model.scenario.loading import load_scenario
 from model.simulation.result import RunResult
 from model.stats import mean_ci
@@ -137,49 +137,47 @@ def _tier_curves(runs: dict[int, RunResult], limits: list[int], policy: str, tie
 
 
 def figure(ctx: Context, cases: dict[str, dict]) -> None:
-    setup([])
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(4, len(cases), figsize=(6.5 * len(cases), 15), squeeze=False)
-    for col, (label, case) in enumerate(cases.items()):
-        x = case["limits"]
-        ax = axes[0, col]
-        for p in POLICIES:
-            c = case["curves"][(p, "net_value")]
-            plot_curve(ax, x, c.stats, color=POLICY_COLORS[p], label=p)
-            ax.plot(c.best, c.stats[c.x.index(c.best)]["mean"], "*", ms=12, color=POLICY_COLORS[p])
-        ax.set(ylabel="net value, CNY", title=f"{label}: net value (★ best)")
-        ax = axes[1, col]
-        for p in POLICIES:
-            for t, ls in zip(GUARANTEED, ("-", "--"), strict=True):
-                plot_curve(
-                    ax,
-                    x,
-                    case["tiers"][p][t]["failures_per_100_requested"],
-                    color=POLICY_COLORS[p],
-                    ls=ls,
-                    label=f"{p} {t}",
-                )
-        ax.set(ylabel="hold failures per 100 trips requested", title=f"{label}: V4/V5 seat guarantee")
-        ax = axes[2, col]
-        for p in POLICIES:
-            plot_curve(ax, x, case["curves"][(p, "displaced_seats")].stats, color=POLICY_COLORS[p], label=p)
-        ax.set(ylabel="base passengers displaced by holds", title=f"{label}: displacement")
-        ax = axes[3, col]
-        for p in POLICIES:
-            for t, ls in zip(GUARANTEED, ("-", "--"), strict=True):
-                plot_curve(
-                    ax, x, case["tiers"][p][t]["share_of_wallet"], color=POLICY_COLORS[p], ls=ls, label=f"{p} {t}"
-                )
-        ax.set(ylabel="share of wallet", title=f"{label}: V4/V5 share of wallet")
-        for row in range(4):
-            a = axes[row, col]
-            a.axvline(case["emsr_b"]["limit"], color="black", lw=1, ls=":", label="EMSR-b limit")
-            a.set_xlabel("seats that may be held per flight")
-            a.legend(fontsize=7)
-    fig.suptitle("e4 — the seat-hold pool: guarantee vs displacement, and EMSR-b", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.98))
-    (ctx.folder / "figure.png").write_bytes(png(fig))
+    with figure_style():
+        fig, axes = subplots(4, len(cases), figsize=(6.5 * len(cases), 15), squeeze=False)
+        for col, (label, case) in enumerate(cases.items()):
+            x = case["limits"]
+            ax = axes[0, col]
+            for p in POLICIES:
+                c = case["curves"][(p, "net_value")]
+                plot_curve(ax, x, c.stats, color=POLICY_COLORS[p], label=p)
+                ax.plot(c.best, c.stats[c.x.index(c.best)]["mean"], "*", ms=12, color=POLICY_COLORS[p])
+            ax.set(ylabel="net value, CNY", title=f"{label}: net value (★ best)")
+            ax = axes[1, col]
+            for p in POLICIES:
+                for t, ls in zip(GUARANTEED, ("-", "--"), strict=True):
+                    plot_curve(
+                        ax,
+                        x,
+                        case["tiers"][p][t]["failures_per_100_requested"],
+                        color=POLICY_COLORS[p],
+                        ls=ls,
+                        label=f"{p} {t}",
+                    )
+            ax.set(ylabel="hold failures per 100 trips requested", title=f"{label}: V4/V5 seat guarantee")
+            ax = axes[2, col]
+            for p in POLICIES:
+                plot_curve(ax, x, case["curves"][(p, "displaced_seats")].stats, color=POLICY_COLORS[p], label=p)
+            ax.set(ylabel="base passengers displaced by holds", title=f"{label}: displacement")
+            ax = axes[3, col]
+            for p in POLICIES:
+                for t, ls in zip(GUARANTEED, ("-", "--"), strict=True):
+                    plot_curve(
+                        ax, x, case["tiers"][p][t]["share_of_wallet"], color=POLICY_COLORS[p], ls=ls, label=f"{p} {t}"
+                    )
+            ax.set(ylabel="share of wallet", title=f"{label}: V4/V5 share of wallet")
+            for row in range(4):
+                a = axes[row, col]
+                a.axvline(case["emsr_b"]["limit"], color="black", lw=1, ls=":", label="EMSR-b limit")
+                a.set_xlabel("seats that may be held per flight")
+                a.legend(fontsize=7)
+        fig.suptitle("e4 — the seat-hold pool: guarantee vs displacement, and EMSR-b", fontsize=11)
+        fig.tight_layout(rect=(0, 0, 1, 0.98))
+        (ctx.folder / "figure.png").write_bytes(png(fig))
 
 
 def _at(curve: LeverCurve, x: int) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from model.allocation.policies import make_plan
-from model.report.views.style import POLICY_COLORS, mean_err, png, setup
+from model.report.views.style import POLICY_COLORS, figure_style, mean_err, png, subplots
 from model.scenario.loading import load_scenario
 from model.scenario.schema import EscortResource, Scenario
 from model.simulation.result import RunResult
@@ -200,59 +200,62 @@ def _inside(stat: dict[str, Any], theory: float) -> bool:
 
 def figure(ctx: Context, r: Staffing) -> None:
     factors, mean_staff, roster, paid, stream, st = r.factors, r.mean_staff, r.roster, r.paid, r.stream, r.stationary
-    setup([])
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
-    cs = np.array(st["c"])
-    for ax, kind in zip(axes[0, :2], ("probability", "minutes"), strict=True):
-        sim = st[f"simulated_wait_{kind}"]
-        m, err = mean_err(sim)
-        ax.errorbar(cs, m, yerr=err, fmt="o", capsize=3, color="black", label="stationary variant, simulated")
-        ax.plot(cs, st[f"erlang_c_wait_{kind}"], "s", mfc="none", color="tab:red", ms=8, label="Erlang C (M/M/c)")
-        if kind == "minutes":
-            ax.plot(
-                cs, st["allen_cunneen_wait_minutes"], "d", mfc="none", color="tab:purple", label="M/G/c, Allen–Cunneen"
-            )
-            ax.set_yscale("log")
-        for p in POLICIES:
-            curve = roster[(p, f"escort_wait_{'probability' if kind == 'probability' else 'mean_minutes'}")]
-            plot_curve(ax, mean_staff, curve.stats, color=POLICY_COLORS[p], ls="--", label=f"baseline roster, {p}")
-        ax.plot(cs, st[f"erlang_c_wait_{kind}"], color="tab:red", lw=0.8, alpha=0.6)
-        ax.set(
-            xlabel="staff on duty c (baseline: mean over 06:00–20:00)",
-            ylabel="P(wait > 0)" if kind == "probability" else "mean wait, minutes (log)",
-            title=f"escort {'wait probability' if kind == 'probability' else 'mean wait'}: "
-            f"a = {stream.offered_load:.2f} Erlang",
-        )
-        ax.legend(fontsize=7)
-    panels = (
-        (axes[0, 2], "failures_escort", "escorts timed out (patience 20 min)"),
-        (axes[1, 0], "perceived_value", "perceived value, CNY"),
-        (axes[1, 1], "cost_escort", "escort cost (minutes escorting + agency), CNY"),
-        (axes[1, 2], "net_value", "net value, CNY"),
-    )
-    for ax, kpi, label in panels:
-        for p in POLICIES:
-            c = roster[(p, kpi)]
-            plot_curve(ax, factors, c.stats, color=POLICY_COLORS[p], label=p)
-            if kpi == "net_value":
-                ax.plot(c.best, c.stats[c.x.index(c.best)]["mean"], "*", ms=12, color=POLICY_COLORS[p])
-                q = paid[p]
-                plot_curve(
-                    ax, factors, q.stats, color=POLICY_COLORS[p], ls="--", label=f"{p}, every rostered hour paid"
+    with figure_style():
+        fig, axes = subplots(2, 3, figsize=(15, 8.5))
+        cs = np.array(st["c"])
+        for ax, kind in zip(axes[0, :2], ("probability", "minutes"), strict=True):
+            sim = st[f"simulated_wait_{kind}"]
+            m, err = mean_err(sim)
+            ax.errorbar(cs, m, yerr=err, fmt="o", capsize=3, color="black", label="stationary variant, simulated")
+            ax.plot(cs, st[f"erlang_c_wait_{kind}"], "s", mfc="none", color="tab:red", ms=8, label="Erlang C (M/M/c)")
+            if kind == "minutes":
+                ax.plot(
+                    cs,
+                    st["allen_cunneen_wait_minutes"],
+                    "d",
+                    mfc="none",
+                    color="tab:purple",
+                    label="M/G/c, Allen–Cunneen",
                 )
-                ax.plot(q.best, q.stats[q.x.index(q.best)]["mean"], "*", ms=12, color=POLICY_COLORS[p])
-        ax.axvline(1.0, color="grey", lw=0.8, ls=":")
-        ax.set(
-            xlabel="roster × factor (baseline = 1)",
-            ylabel=label,
-            title=label.split(",")[0] + " (★ best)" * (kpi == "net_value"),
+                ax.set_yscale("log")
+            for p in POLICIES:
+                curve = roster[(p, f"escort_wait_{'probability' if kind == 'probability' else 'mean_minutes'}")]
+                plot_curve(ax, mean_staff, curve.stats, color=POLICY_COLORS[p], ls="--", label=f"baseline roster, {p}")
+            ax.plot(cs, st[f"erlang_c_wait_{kind}"], color="tab:red", lw=0.8, alpha=0.6)
+            ax.set(
+                xlabel="staff on duty c (baseline: mean over 06:00–20:00)",
+                ylabel="P(wait > 0)" if kind == "probability" else "mean wait, minutes (log)",
+                title=f"escort {'wait probability' if kind == 'probability' else 'mean wait'}: "
+                f"a = {stream.offered_load:.2f} Erlang",
+            )
+            ax.legend(fontsize=7)
+        panels = (
+            (axes[0, 2], "failures_escort", "escorts timed out (patience 20 min)"),
+            (axes[1, 0], "perceived_value", "perceived value, CNY"),
+            (axes[1, 1], "cost_escort", "escort cost (minutes escorting + agency), CNY"),
+            (axes[1, 2], "net_value", "net value, CNY"),
         )
-        ax.legend(fontsize=7)
-    fig.suptitle("e5 — escort staffing: the roster, and the queue against Erlang C", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    (ctx.folder / "figure.png").write_bytes(png(fig))
+        for ax, kpi, label in panels:
+            for p in POLICIES:
+                c = roster[(p, kpi)]
+                plot_curve(ax, factors, c.stats, color=POLICY_COLORS[p], label=p)
+                if kpi == "net_value":
+                    ax.plot(c.best, c.stats[c.x.index(c.best)]["mean"], "*", ms=12, color=POLICY_COLORS[p])
+                    q = paid[p]
+                    plot_curve(
+                        ax, factors, q.stats, color=POLICY_COLORS[p], ls="--", label=f"{p}, every rostered hour paid"
+                    )
+                    ax.plot(q.best, q.stats[q.x.index(q.best)]["mean"], "*", ms=12, color=POLICY_COLORS[p])
+            ax.axvline(1.0, color="grey", lw=0.8, ls=":")
+            ax.set(
+                xlabel="roster × factor (baseline = 1)",
+                ylabel=label,
+                title=label.split(",")[0] + " (★ best)" * (kpi == "net_value"),
+            )
+            ax.legend(fontsize=7)
+        fig.suptitle("e5 — escort staffing: the roster, and the queue against Erlang C", fontsize=11)
+        fig.tight_layout(rect=(0, 0, 1, 0.97))
+        (ctx.folder / "figure.png").write_bytes(png(fig))
 
 
 def verdict(r: Staffing) -> Verdict:

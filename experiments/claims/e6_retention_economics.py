@@ -43,11 +43,10 @@ from typing import Any
 import numpy as np
 
 from model.allocation.policies import make_plan
-from model.report.views.style import mean_err, png, setup
+from model.report.views.style import figure_style, mean_err, png, subplots
 from model.scenario.loading import load_scenario
 from model.stats import mean_ci, paired_ci
 
-from ._style import own_style
 from ._variants import multi_year
 from .common import Context, Verdict, evaluate, fmt, scenario_with
 
@@ -252,39 +251,38 @@ def _verdict(
     return verdict, text
 
 
-@own_style
 def _figure(out: dict[str, Any], thresholds: Sequence[float], reps: int) -> bytes:
-    setup(list(VARIANTS.values()))
-    import matplotlib.pyplot as plt
+    with figure_style(list(VARIANTS.values())):
+        colors = {"pause": "#4c72b0", "lost": "#c44e52"}
+        fig, axes = subplots(1, 2, figsize=(12, 4.3))
+        ax = axes[0]
+        for v, name in VARIANTS.items():
+            m, err = mean_err([out[v]["by_threshold"][f"{th:g}"]["breaks_per_account_year"] for th in thresholds])
+            ax.errorbar(thresholds, m, yerr=err, marker="o", capsize=3, color=colors[v], label=name)
+        ax.set_xlabel("loyalty.break_threshold (closeness below which the relationship breaks)")
+        ax.set_ylabel("breaks per account-year")
+        ax.set_title("Churn against the break threshold (5 years)")
+        ax.invert_xaxis()
+        ax.legend(fontsize=8)
 
-    colors = {"pause": "#4c72b0", "lost": "#c44e52"}
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.3))
-    ax = axes[0]
-    for v, name in VARIANTS.items():
-        m, err = mean_err([out[v]["by_threshold"][f"{th:g}"]["breaks_per_account_year"] for th in thresholds])
-        ax.errorbar(thresholds, m, yerr=err, marker="o", capsize=3, color=colors[v], label=name)
-    ax.set_xlabel("loyalty.break_threshold (closeness below which the relationship breaks)")
-    ax.set_ylabel("breaks per account-year")
-    ax.set_title("Churn against the break threshold (5 years)")
-    ax.invert_xaxis()
-    ax.legend(fontsize=8)
-
-    ax = axes[1]
-    xs = np.linspace(-100, 0, 101)
-    for v, name in VARIANTS.items():
-        rows = [out[v]["by_threshold"][f"{th:g}"] for th in thresholds]
-        x, _ = mean_err([r["breaks_change_pct"] for r in rows])
-        y, err = mean_err([r["profit_change_pct"] for r in rows])
-        ax.errorbar(x, y, yerr=err, marker="o", ls="none", capsize=3, color=colors[v], label=f"{name}, simulated")
-    hazard = out["lost"]["survival_arithmetic_pct"]["hazard_per_account_year"]
-    arith = [100 * survival_profit_change(hazard, hazard * (1 + p / 100), YEARS) for p in xs]
-    ax.plot(xs, arith, color=colors["lost"], ls=":", lw=1, label="client lost, survival arithmetic")
-    ax.plot([-100 * CUT_RELATIVE], [100 * CLAIM], marker="*", ms=14, color="black", ls="none", label="document: +20%")
-    ax.axhline(0, color="black", lw=0.6)
-    ax.set_xlabel("change of breaks over 5 years, % (paired with threshold 0.25)")
-    ax.set_ylabel("change of 5-year profit, %")
-    ax.set_title("Profit against churn")
-    ax.legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"GP baseline over five years, halfstep plan, {reps} replications on common random numbers")
-    fig.tight_layout()
-    return png(fig)
+        ax = axes[1]
+        xs = np.linspace(-100, 0, 101)
+        for v, name in VARIANTS.items():
+            rows = [out[v]["by_threshold"][f"{th:g}"] for th in thresholds]
+            x, _ = mean_err([r["breaks_change_pct"] for r in rows])
+            y, err = mean_err([r["profit_change_pct"] for r in rows])
+            ax.errorbar(x, y, yerr=err, marker="o", ls="none", capsize=3, color=colors[v], label=f"{name}, simulated")
+        hazard = out["lost"]["survival_arithmetic_pct"]["hazard_per_account_year"]
+        arith = [100 * survival_profit_change(hazard, hazard * (1 + p / 100), YEARS) for p in xs]
+        ax.plot(xs, arith, color=colors["lost"], ls=":", lw=1, label="client lost, survival arithmetic")
+        ax.plot(
+            [-100 * CUT_RELATIVE], [100 * CLAIM], marker="*", ms=14, color="black", ls="none", label="document: +20%"
+        )
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_xlabel("change of breaks over 5 years, % (paired with threshold 0.25)")
+        ax.set_ylabel("change of 5-year profit, %")
+        ax.set_title("Profit against churn")
+        ax.legend(fontsize=7, loc="upper left")
+        fig.suptitle(f"GP baseline over five years, halfstep plan, {reps} replications on common random numbers")
+        fig.tight_layout()
+        return png(fig)

@@ -24,11 +24,10 @@ import numpy as np
 
 from model.allocation.plan import Plan
 from model.allocation.policies import make_plan
-from model.report.views.style import POLICY_COLORS, mean_err, png, setup
+from model.report.views.style import POLICY_COLORS, figure_style, mean_err, png, subplots
 from model.scenario.loading import load_scenario
 from model.stats import mean_ci, paired_ci
 
-from ._style import own_style
 from ._variants import scaled_weights
 from .common import Context, Verdict, evaluate, fmt
 
@@ -168,34 +167,33 @@ def _reading(verdict: str, lo: str, hi: str, better: list[str], worse: list[str]
     )
 
 
-@own_style
 def _figure(kpis: dict[str, Any], loss: dict[str, Any], reps: int) -> bytes:
-    setup(list(POLICIES))
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-    x = np.array(FACTORS)
-    panels = [
-        (axes[0], kpis, "net_value", "net value under the true weights, CNY", "Net value of the plan"),
-        (
-            axes[1],
-            loss,
-            "net_value",
-            "net value − plan made with true weights, CNY",
-            "Change from misestimation (paired)",
-        ),
-        (axes[2], kpis, "over_service_cost", "over-service cost, CNY", "Over-service"),
-    ]
-    for ax, table, kpi, ylabel, title in panels:
-        for k, p in enumerate(POLICIES):
-            m, err = mean_err([table[p][f"{f:g}"][kpi] for f in FACTORS])
-            ax.errorbar(x + (k - 0.5) * 0.015, m, yerr=err, marker="o", capsize=3, color=POLICY_COLORS[p], label=p)
-        ax.axvline(1.0, color="grey", lw=0.8, ls=":")
-        ax.set_xlabel("value weights the planner assumed (× true)")
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-    axes[1].axhline(0, color="black", lw=0.6)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"Plans made with misestimated value weights, simulated in the true baseline ({reps} replications)")
-    fig.tight_layout()
-    return png(fig)
+    with figure_style(list(POLICIES)):
+        fig, axes = subplots(1, 3, figsize=(13, 4))
+        x = np.array(FACTORS)
+        panels = [
+            (axes[0], kpis, "net_value", "net value under the true weights, CNY", "Net value of the plan"),
+            (
+                axes[1],
+                loss,
+                "net_value",
+                "net value − plan made with true weights, CNY",
+                "Change from misestimation (paired)",
+            ),
+            (axes[2], kpis, "over_service_cost", "over-service cost, CNY", "Over-service"),
+        ]
+        for ax, table, kpi, ylabel, title in panels:
+            for k, p in enumerate(POLICIES):
+                m, err = mean_err([table[p][f"{f:g}"][kpi] for f in FACTORS])
+                ax.errorbar(x + (k - 0.5) * 0.015, m, yerr=err, marker="o", capsize=3, color=POLICY_COLORS[p], label=p)
+            ax.axvline(1.0, color="grey", lw=0.8, ls=":")
+            ax.set_xlabel("value weights the planner assumed (× true)")
+            ax.set_ylabel(ylabel)
+            ax.set_title(title)
+        axes[1].axhline(0, color="black", lw=0.6)
+        axes[0].legend(fontsize=8)
+        fig.suptitle(
+            f"Plans made with misestimated value weights, simulated in the true baseline ({reps} replications)"
+        )
+        fig.tight_layout()
+        return png(fig)

@@ -40,13 +40,12 @@ import numpy as np
 from model.allocation.policies import make_plan
 from model.api import run_sweep
 from model.errors import HalfstepError
-from model.report.views.style import POLICY_COLORS, bars_with_ci, mean_err, png, setup
+from model.report.views.style import POLICY_COLORS, bars_with_ci, figure_style, mean_err, png, subplots
 from model.scenario.loading import load_scenario
 from model.stats import mean_ci
 from model.sweep.analysis import analyze
 from model.sweep.experiment import load_experiment
 
-from ._style import own_style
 from ._variants import sized_experiment
 from .common import Context, Verdict, evaluate, fmt
 
@@ -207,43 +206,49 @@ def _fmt_move(r: dict[str, Any]) -> str:
     return f"{100 * lo:.2f}% → {100 * hi:.2f}% ({rel:+.0%})"
 
 
-@own_style
 def _figure(srrc: dict, reach: dict, levers: list[str], goal: dict, points: int, reps: int) -> bytes:
-    setup(levers)
-    import matplotlib.pyplot as plt
+    with figure_style(levers):
+        fig, axes = subplots(1, 3, figsize=(15, 4.4), gridspec_kw={"width_ratios": [1.3, 1.1, 1]})
+        ax = axes[0]
+        bars_with_ci(ax, [n.replace(" ", "\n", 1) for n in levers], {p: [srrc[p][n] for n in levers] for p in srrc})
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_ylabel("SRRC of the key-account share")
+        ax.set_title("Which levers move the share (95% CI)")
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), gridspec_kw={"width_ratios": [1.3, 1.1, 1]})
-    ax = axes[0]
-    bars_with_ci(ax, [n.replace(" ", "\n", 1) for n in levers], {p: [srrc[p][n] for n in levers] for p in srrc})
-    ax.tick_params(axis="x", labelsize=7)
-    ax.set_ylabel("SRRC of the key-account share")
-    ax.set_title("Which levers move the share (95% CI)")
+        ax = axes[1]
+        x = np.arange(len(levers))
+        color = POLICY_COLORS[FOCUS]
+        for edge, dx, face in (("low", -0.12, "white"), ("high", 0.12, color)):
+            m, err = mean_err([reach[FOCUS][n][edge] for n in levers])
+            label = "lowest quarter of the range" if edge == "low" else "highest quarter"
+            ax.errorbar(x + dx, 100 * m, yerr=100 * err, fmt="o", mfc=face, color=color, capsize=2, label=label)
+        for i, n in enumerate(levers):
+            lo, hi = reach[FOCUS][n]["low"]["mean"], reach[FOCUS][n]["high"]["mean"]
+            ax.annotate(
+                "", (i + 0.12, 100 * hi), (i - 0.12, 100 * lo), arrowprops={"arrowstyle": "->", "color": "grey"}
+            )
+        ax.set_xticks(x, [n.replace(" ", "\n", 1) for n in levers], fontsize=7)
+        ax.set_ylabel("key-account share of revenue, %")
+        ax.set_title(f"{FOCUS}: share at the two ends of each range (95% CI)")
+        ax.legend(fontsize=7)
 
-    ax = axes[1]
-    x = np.arange(len(levers))
-    color = POLICY_COLORS[FOCUS]
-    for edge, dx, face in (("low", -0.12, "white"), ("high", 0.12, color)):
-        m, err = mean_err([reach[FOCUS][n][edge] for n in levers])
-        label = "lowest quarter of the range" if edge == "low" else "highest quarter"
-        ax.errorbar(x + dx, 100 * m, yerr=100 * err, fmt="o", mfc=face, color=color, capsize=2, label=label)
-    for i, n in enumerate(levers):
-        lo, hi = reach[FOCUS][n]["low"]["mean"], reach[FOCUS][n]["high"]["mean"]
-        ax.annotate("", (i + 0.12, 100 * hi), (i - 0.12, 100 * lo), arrowprops={"arrowstyle": "->", "color": "grey"})
-    ax.set_xticks(x, [n.replace(" ", "\n", 1) for n in levers], fontsize=7)
-    ax.set_ylabel("key-account share of revenue, %")
-    ax.set_title(f"{FOCUS}: share at the two ends of each range (95% CI)")
-    ax.legend(fontsize=7)
-
-    ax = axes[2]
-    names = ["model\nbaseline", "best sweep\npoint", "every trip\nflown", "documents\ntoday", "goal\nlow", "goal\nhigh"]
-    values = [goal["baseline_share"], goal["best_point_share"], goal["full_wallet_share"], TODAY, *GOALS]
-    colors = ["#c44e52", "#c44e52", "#ccb974", "#8c8c8c", "#8c8c8c", "#8c8c8c"]
-    ax.bar(range(len(names)), [100 * v for v in values], color=colors)
-    for i, v in enumerate(values):
-        ax.text(i, 100 * v, f"{100 * v:.1f}%", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(names)), names, fontsize=7)
-    ax.set_ylabel("key-account share of revenue, %")
-    ax.set_title("What the goal would take")
-    fig.suptitle(f"Key-account share levers: Latin hypercube, {points} points × {reps} replications")
-    fig.tight_layout()
-    return png(fig)
+        ax = axes[2]
+        names = [
+            "model\nbaseline",
+            "best sweep\npoint",
+            "every trip\nflown",
+            "documents\ntoday",
+            "goal\nlow",
+            "goal\nhigh",
+        ]
+        values = [goal["baseline_share"], goal["best_point_share"], goal["full_wallet_share"], TODAY, *GOALS]
+        colors = ["#c44e52", "#c44e52", "#ccb974", "#8c8c8c", "#8c8c8c", "#8c8c8c"]
+        ax.bar(range(len(names)), [100 * v for v in values], color=colors)
+        for i, v in enumerate(values):
+            ax.text(i, 100 * v, f"{100 * v:.1f}%", ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(range(len(names)), names, fontsize=7)
+        ax.set_ylabel("key-account share of revenue, %")
+        ax.set_title("What the goal would take")
+        fig.suptitle(f"Key-account share levers: Latin hypercube, {points} points × {reps} replications")
+        fig.tight_layout()
+        return png(fig)

@@ -16,10 +16,13 @@ convention (limit − activity for a ≤ row, activity − limit for a ≥ or = 
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import shutil
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,7 +122,36 @@ def _slack(lp: LinearProgram, activity: np.ndarray) -> np.ndarray:
     return np.where(le, -1.0 * slack, slack)
 
 
+@contextlib.contextmanager
+def _no_banner() -> Iterator[None]:
+    """Keep HiGHS's start-up banner off standard output.
+
+    highspy prints "Running HiGHS …" from C++ when an instance is made, before any option
+    can be set (``output_flag`` silences only what comes after), so the process's file
+    descriptor 1 points at the null device while the instance is made and used.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stdout (a notebook kernel's): nothing to hide
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 def _highs(lp: LinearProgram, time_limit: float) -> Solution:
+    with _no_banner():
+        return _highs_solve(lp, time_limit)
+
+
+def _highs_solve(lp: LinearProgram, time_limit: float) -> Solution:
     import highspy
 
     t0 = time.perf_counter()
@@ -209,7 +241,8 @@ def _via_pulp(lp: LinearProgram, solver: str, time_limit: float) -> Solution:
         prob += con
         rows.append(con)
     tb = time.perf_counter()
-    status = pulp.LpStatus[prob.solve(command)]
+    with _no_banner():
+        status = pulp.LpStatus[prob.solve(command)]
     t1 = time.perf_counter()
     # the solver's own time: HiGHS reports it (PuLP's loading it element by element is not in it);
     # CBC runs as a program, so its time includes writing and reading PuLP's MPS file

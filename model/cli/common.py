@@ -8,22 +8,27 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path  # noqa: F401  (Typer resolves the option annotations at run time)
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from model.errors import OptionError
+
 __all__ = [
     "ForceOption",
     "ScenarioArg",
+    "SeedOption",
     "SetOption",
     "WorkersOption",
     "app",
+    "at_least",
     "err",
     "out",
     "progress_bar",
     "replication_progress",
+    "scenario_file",
 ]
 
 app = typer.Typer(
@@ -78,5 +83,45 @@ def replication_progress(total: int) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, _total: bar.update(task, completed=done)
 
 
-ForceOption = Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")]
-WorkersOption = Annotated[int, typer.Option("--workers", "-w", help="Worker processes (results do not depend on it).")]
+def at_least(minimum: int, what: str) -> Callable[[typer.CallbackParam, int | None], int | None]:
+    """An option callback: refuse a value below ``minimum`` before the command starts (exit 2).
+
+    The message names the option, the value and what is allowed: ``--seed = -5: must be ≥ 0 (…)``.
+    """
+
+    def check(param: typer.CallbackParam, value: int | None) -> int | None:
+        if value is not None and value < minimum:
+            name = max(param.opts, key=len) if param.opts else str(param.name)
+            raise OptionError(f"{name} = {value}: must be ≥ {minimum} ({what})")
+        return value
+
+    return check
+
+
+def scenario_file(scenario: str) -> Path:
+    """The file a scenario argument names ('baseline' is the one shipped inside the package)."""
+    from model.scenario.loading import BASELINE, baseline_path
+
+    return baseline_path() if scenario == BASELINE else Path(scenario)
+
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace --out if it exists (a folder only if halfstep wrote it).")
+]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        "-w",
+        callback=at_least(1, "worker processes"),
+        help="Worker processes (results do not depend on it).",
+    ),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        callback=at_least(0, "a root seed is a non-negative integer"),
+        help="Root seed (default: the scenario's).",
+    ),
+]

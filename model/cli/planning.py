@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import ForceOption, ScenarioArg, SetOption, app, out
+from model.cli.common import ForceOption, ScenarioArg, SetOption, app, out, scenario_file
 
 
 @app.command()
@@ -40,19 +40,18 @@ def plan(
     set_: SetOption = None,
 ) -> None:
     """Make an allocation plan: levels per tier and dimension, value, cost and shadow prices."""
+    from model.api import load_scenario
     from model.api import plan as make
-    from model.files import default_folder, staged_folder, write_atomic
+    from model.files import check_target, default_folder, staged_folder, write_atomic
     from model.report.views.plan_table import print_plan
-    from model.scenario.loading import load_scenario
 
-    s = load_scenario(scenario, set_ or ())
     folder = out_dir or default_folder("plan", Path(scenario).stem)
-    from model.files import check_target
-
-    check_target(folder, force)
+    inputs = [scenario_file(scenario)]
+    s = load_scenario(scenario, set_ or ())
+    check_target(folder, force, inputs=inputs)  # before the plan is made: nothing is lost on a refusal
     p = make(s, policy=policy)
     print_plan(out, p)
-    with staged_folder(folder, force=force) as stage:
+    with staged_folder(folder, force=force, kind="plan", inputs=inputs) as stage:
         write_atomic(stage / "plan.csv", p.to_csv())
         write_atomic(stage / "plan.json", p.to_json())
     out.print(f"\nwrote {folder}/plan.csv and plan.json")
@@ -65,6 +64,6 @@ def schema(
     ] = True,
 ) -> None:
     """Print the scenario file reference: every key, its type, default and unit."""
-    from model.scenario.reference import scenario_reference
+    from model.api import scenario_reference
 
     out.print(scenario_reference(), markup=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import ForceOption, ScenarioArg, WorkersOption, app, err, out, progress_bar
+from model.cli.common import ForceOption, ScenarioArg, WorkersOption, app, err, out, progress_bar, scenario_file
 
 ExperimentArg = Annotated[
     str, typer.Argument(help="Experiment file (TOML): base scenario, parameters, design, policies.")
@@ -90,7 +90,7 @@ def analyze(
 
     e = load_experiment(experiment, out_dir)
     folder = e.output / "analysis"
-    check_target(folder, force)
+    check_target(folder, force, inputs=[experiment, e.store_path])  # before the analysis: nothing lost on a refusal
     a = run_analysis(e, kpi or None)
     print_analysis(out, a, e)
     names = write_analysis(a, e, folder, force=force)
@@ -111,16 +111,14 @@ def calibrate(
     force: ForceOption = False,
 ) -> None:
     """Fit scenario parameters to observed statistics by simulated moments; write the calibrated scenario."""
-    from model.errors import RunFolderError
-    from model.files import write_atomic
+    from model.files import check_file_target, write_atomic
     from model.sweep.calibration import calibrate as fit
     from model.sweep.calibration import calibrated_toml, load_targets
     from model.sweep.views.calibration_table import print_calibration
 
     spec = load_targets(targets)
     target = out_file or Path(f"{Path(scenario).stem}-calibrated.toml")
-    if target.exists() and not force:
-        raise RunFolderError(f"{target} exists already; choose another --out, or pass --force to replace it")
+    check_file_target(target, force, inputs=[scenario_file(scenario), targets])  # before the first simulation
     with err.status("calibrating…") as status:
         c = fit(scenario, spec, on_evaluation=lambda n, j: status.update(f"calibrating: {n} evaluations, J = {j:.4g}"))
     print_calibration(out, c, spec)

@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import ForceOption, ScenarioArg, SetOption, WorkersOption, app, out, replication_progress
+from model.cli.common import (
+    ForceOption,
+    ScenarioArg,
+    SeedOption,
+    SetOption,
+    WorkersOption,
+    app,
+    at_least,
+    out,
+    replication_progress,
+    scenario_file,
+)
 from model.errors import RunFolderError
 
 
@@ -22,9 +33,15 @@ def run(
         ),
     ] = None,
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications per policy (default: the scenario's).")
+        int | None,
+        typer.Option(
+            "--replications",
+            "-r",
+            callback=at_least(1, "replications per policy"),
+            help="Replications per policy (default: the scenario's).",
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Root seed (default: the scenario's).")] = None,
+    seed: SeedOption = None,
     workers: WorkersOption = 1,
     out_dir: Annotated[
         Path | None, typer.Option("--out", "-o", help="Run folder (default: a new folder under runs/).")
@@ -33,24 +50,21 @@ def run(
     set_: SetOption = None,
 ) -> None:
     """Simulate policies over replications; print KPIs with 95% CIs and write the run folder."""
+    from model.api import load_scenario, write_run
+    from model.api import run as simulate
     from model.files import check_target, default_folder
-    from model.report.publish import write_run
     from model.report.views.run_table import print_run
-    from model.scenario.loading import load_scenario
-    from model.simulation.replications import DEFAULT_POLICIES, run_policies
+    from model.simulation.replications import DEFAULT_POLICIES
 
     s = load_scenario(scenario, set_ or ())
     folder = out_dir or default_folder("run", Path(scenario).stem)
-    check_target(folder, force)
+    check_target(folder, force, inputs=[scenario_file(scenario)])  # before simulating: nothing is lost on a refusal
     names = DEFAULT_POLICIES if policies is None else tuple(p.strip() for p in policies.split(",") if p.strip())
     reps = s.simulation.replications if replications is None else replications
-    root_seed = s.simulation.seed if seed is None else seed
     with replication_progress(reps) as tick:
-        result = run_policies(s, names, replications=reps, seed=root_seed, workers=workers, on_progress=tick)
-    summary = write_run(
-        result, folder, force=force, command=["halfstep", *sys.argv[1:]], extra={"overrides": list(set_ or [])}
-    )
-    print_run(out, result, summary)
+        result = simulate(s, names, replications=reps, seed=seed, workers=workers, on_progress=tick)
+    write_run(result, folder, force=force, overrides=set_ or (), command=["halfstep", *sys.argv[1:]])
+    print_run(out, result, result.summary())
     out.print(f"\nwrote {folder}/ (report.html, report.md, summary.json, outcomes.csv, figures/)", markup=False)
     if result.failed():
         raise typer.Exit(1)
@@ -67,7 +81,15 @@ def compare(
     ] = None,
     force: ForceOption = False,
     set_: SetOption = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes for the --set what-if run.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            callback=at_least(1, "worker processes"),
+            help="Worker processes for the --set what-if run.",
+        ),
+    ] = 1,
 ) -> None:
     """Compare run folders: KPI differences with 95% CIs (paired when seed and replications match) and plan differences.
 
@@ -75,34 +97,28 @@ def compare(
     and policies, so the comparison is paired) and compared with it; the what-if run folder
     is kept inside the comparison folder.
     """
-    from model.api import whatif
-    from model.files import check_target, default_folder, staged_folder, write_atomic
-    from model.report.comparison import compare_runs, comparison_csv, plan_differences_csv
-    from model.report.publish import write_run
-    from model.report.run_folder import load_run
-    from model.report.views.comparison import comparison_figure, comparison_html, print_comparison
+    from model.api import compare as compare_runs
+    from model.files import check_target, default_folder
+    from model.report.views.comparison import print_comparison
 
     folder = out_dir or default_folder("compare", runs[0].name)
-    check_target(folder, force)
-    records = [load_run(r) for r in runs]
-    if len(records) < 2 and not set_:
+    check_target(folder, force, inputs=runs)  # never one of the run folders compared, nor a folder holding one
+    if len(runs) < 2 and not set_:
         raise RunFolderError("compare needs at least two run folders, or one and --set KEY=VALUE for a what-if")
-    result = None
     if set_:
-        with replication_progress(records[0].replications) as tick:
-            result = whatif(runs[0], list(set_), workers=workers, on_progress=tick)
-    with staged_folder(folder, force=force) as stage:
-        if result is not None:
-            write_run(
-                result,
-                stage / "whatif",
+        from model.report.run_folder import load_run
+
+        with replication_progress(load_run(runs[0]).replications) as tick:
+            c = compare_runs(
+                *runs,
+                overrides=set_,
+                out=folder,
+                workers=workers,
+                force=force,
+                on_progress=tick,
                 command=["halfstep", *sys.argv[1:]],
-                extra={"overrides": list(set_ or []), "whatif_of": str(runs[0])},
             )
-            records.append(load_run(stage / "whatif", label="what-if"))
-        c = compare_runs(records)
-        print_comparison(out, c)
-        write_atomic(stage / "comparison.csv", comparison_csv(c))
-        write_atomic(stage / "plan_differences.csv", plan_differences_csv(c))
-        write_atomic(stage / "comparison.html", comparison_html(c, comparison_figure(c)))
+    else:
+        c = compare_runs(*runs, out=folder, force=force)
+    print_comparison(out, c)
     out.print(f"\nwrote {folder}/ (comparison.html, comparison.csv, plan_differences.csv)", markup=False)

@@ -7,18 +7,27 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import ForceOption, app, out
+from model.cli.common import ForceOption, app, at_least, out
 
 
 @app.command("synth-accounts")
 def synth_accounts(
-    n: Annotated[int, typer.Option("--n", min=1, help="Number of accounts.")] = 5000,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed: the same seed gives the same table.")] = 0,
+    n: Annotated[
+        int, typer.Option("--n", callback=at_least(1, "a number of accounts"), help="Number of accounts.")
+    ] = 5000,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed",
+            callback=at_least(0, "a seed is a non-negative integer"),
+            help="Seed: the same seed gives the same table.",
+        ),
+    ] = 0,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write (UTF-8).")] = Path("accounts.csv"),
     force: ForceOption = False,
 ) -> None:
     """Write a realistic synthetic account table (the source documents' figures), for demos and tests."""
-    from model.segmentation.pipeline import synth_file
+    from model.segmentation.publish import synth_file
 
     table = synth_file(n, seed, out_file, force=force)
     active = int((table.trips > 0).sum())
@@ -47,7 +56,7 @@ def segment(
     force: Annotated[bool, typer.Option("--force", help="Replace the output files if they exist.")] = False,
 ) -> None:
     """Segment accounts into tiers, estimate the tiers' parameters and write a runnable scenario."""
-    from model.segmentation.pipeline import segment_file
+    from model.segmentation.publish import segment_file
     from model.segmentation.views.report import print_segmentation
 
     result, paths = segment_file(accounts, out_file, rules=rules, force=force, skip_bad_rows=skip_bad_rows)

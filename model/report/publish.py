@@ -1,4 +1,4 @@
-"""Publishing a run: the whole run folder, data, reports and figures — DESIGN.md, *What a run reports*.
+"""Publishing: a run folder (data, reports, figures) and a comparison folder — DESIGN.md, *What a run reports*.
 
 The data files' format is :mod:`model.report.run_folder`; the reports and figures are the
 views'. Everything goes to a staging folder that is renamed into place when complete.
@@ -6,18 +6,22 @@ views'. Everything goes to a staging folder that is renamed into place when comp
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from model.files import json_text, staged_folder, write_atomic
-from model.report.run_folder import manifest, outcomes_by_tier_csv, outcomes_csv, resolved_toml
+from model.report.comparison import Comparison, compare_runs, comparison_csv, plan_differences_csv
+from model.report.run_folder import RunRecord, load_run, manifest, outcomes_by_tier_csv, outcomes_csv, resolved_toml
+from model.report.views.comparison import comparison_figure, comparison_html
 from model.report.views.figures import render_figures
 from model.report.views.html import report_html
 from model.report.views.markdown import report_markdown
 from model.simulation.result import RunResult
 
-__all__ = ["write_run"]
+__all__ = ["write_comparison", "write_run"]
 
 
 def write_run(
@@ -27,11 +31,15 @@ def write_run(
     force: bool = False,
     command: list[str] | None = None,
     extra: dict[str, Any] | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
-    """Write the whole run folder atomically; returns the summary."""
+    """Write the whole run folder atomically; returns the summary.
+
+    ``inputs`` (the scenario file, say) are never replaced, even with ``force``.
+    """
     summary = result.summary()
     figures = render_figures(result, summary)
-    with staged_folder(folder, force=force) as stage:
+    with staged_folder(folder, kind="run", force=force, inputs=inputs) as stage:
         write_atomic(stage / "scenario.toml", resolved_toml(result.scenario))
         for name, plan in result.plans.items():
             write_atomic(stage / "plans" / f"{name}.csv", plan.to_csv())
@@ -48,3 +56,37 @@ def write_run(
             stage / "manifest.json", json.dumps(manifest(result, command, extra), indent=2, ensure_ascii=False) + "\n"
         )
     return summary
+
+
+def write_comparison(
+    records: Sequence[RunRecord],
+    folder: str | Path,
+    *,
+    whatif: RunResult | None = None,
+    overrides: Sequence[str] = (),
+    force: bool = False,
+    command: list[str] | None = None,
+) -> Comparison:
+    """Compare runs and write the comparison folder atomically; returns the comparison.
+
+    A ``whatif`` result (the first run's scenario rerun with ``overrides``) is written as the
+    run folder ``whatif/`` inside the comparison folder and compared as the last run.
+    """
+    records = list(records)
+    folder = Path(folder)
+    with staged_folder(folder, kind="compare", force=force, inputs=[r.path for r in records]) as stage:
+        if whatif is not None:
+            write_run(
+                whatif,
+                stage / "whatif",
+                command=command,
+                extra={"overrides": list(overrides), "whatif_of": str(records[0].path)},
+            )
+            # read from the staging folder, named by where it will be once the folder is in place
+            staged = load_run(stage / "whatif", label="what-if")
+            records.append(dataclasses.replace(staged, path=folder / "whatif"))
+        c = compare_runs(records)
+        write_atomic(stage / "comparison.csv", comparison_csv(c))
+        write_atomic(stage / "plan_differences.csv", plan_differences_csv(c))
+        write_atomic(stage / "comparison.html", comparison_html(c, comparison_figure(c)))
+    return c

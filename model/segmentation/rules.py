@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from model.errors import Problem, ScenarioError
-from model.scenario.loading import key_path, read_toml
+from model.scenario.loading import problems_from_validation, read_toml
 from model.scenario.schema import Count, Level, Name, NonNeg, Positive, PositiveInt, Strict
 
 __all__ = ["BUILTIN_TAGS", "METRICS", "Rules", "default_rules_path", "load_rules", "rules_from_dict"]
@@ -183,52 +182,11 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<rules>") -> Rules:
     try:
         rules = Rules.model_validate(dict(data))
     except ValidationError as e:
-        raise ScenarioError(source, [_problem(err, data) for err in e.errors()]) from None
+        raise ScenarioError(source, problems_from_validation(e, data, root=Rules)) from None
     problems = _consistency(rules)
     if problems:
         raise ScenarioError(source, problems)
     return rules
-
-
-_TYPES = {
-    "float_type": "must be a number",
-    "int_type": "must be a whole number",
-    "string_type": "must be a text string",
-    "list_type": "must be a list [...]",
-    "model_type": "must be a table",
-    "finite_number": "must be a finite number",
-}
-
-
-def _problem(err: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:
-    loc = tuple(err["loc"])
-    path, kind, value = key_path(loc, data), err["type"], err.get("input")
-    if kind == "extra_forbidden":
-        allowed = list(_model_at(loc[:-1]).model_fields)
-        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean '{guess[0]}'?" if guess else ""
-        return Problem(path, f"unknown key{hint} (allowed here: {', '.join(allowed)})", has_value=False)
-    if kind == "missing":
-        return Problem(path, "is required", has_value=False)
-    if kind == "literal_error":
-        return Problem(path, f"must be one of {err['ctx']['expected']}", value)
-    if kind == "too_short":
-        return Problem(path, f"must have at least {err['ctx']['min_length']} item(s)", value)
-    if kind in ("greater_than", "greater_than_equal"):
-        sign = ">" if kind == "greater_than" else "≥"
-        return Problem(path, f"must be {sign} {next(iter(err['ctx'].values()))}", value)
-    return Problem(path, _TYPES.get(kind, err["msg"]), value)
-
-
-def _model_at(loc: Sequence[Any]) -> type[BaseModel]:
-    model: type[BaseModel] = Rules
-    for item in loc:
-        if isinstance(item, int):
-            continue
-        annotation = model.model_fields[str(item)].annotation
-        args = [annotation, *typing.get_args(annotation)]
-        model = next(a for a in args if isinstance(a, type) and issubclass(a, BaseModel))
-    return model
 
 
 def _consistency(r: Rules) -> list[Problem]:

@@ -12,7 +12,7 @@ from model.report.comparison import Comparison
 from model.report.run_folder import RunRecord
 from model.report.views.format import fmt_ci
 from model.report.views.page import figure, page, para, table
-from model.report.views.style import POLICY_COLORS, png, setup
+from model.report.views.style import POLICY_COLORS, figure_style, png, subplots
 from model.simulation.kpis import COMPARE_KPIS
 
 __all__ = ["comparison_figure", "comparison_html", "print_comparison"]
@@ -75,12 +75,15 @@ def print_comparison(console: Console, c: Comparison) -> None:
 
 def comparison_figure(c: Comparison) -> bytes:
     """Forest plot: each KPI's difference per policy (and run) with its 95% CI; 0 marked."""
-    import matplotlib.pyplot as plt
-
     ref = c.reference
-    setup([*ref.tiers, *ref.dimensions])
+    with figure_style([*ref.tiers, *ref.dimensions]):
+        return _forest(c)
+
+
+def _forest(c: Comparison) -> bytes:
+    ref = c.reference
     rows = sum(len(c.policies(o)) for o in c.runs[1:])
-    fig, axes = plt.subplots(2, 3, figsize=(12, 2 * (1.0 + 0.3 * rows)))
+    fig, axes = subplots(2, 3, figsize=(12, 2 * (1.0 + 0.3 * rows)))
     for ax, k in zip(axes.ravel(), _FIGURE_KPIS, strict=True):
         labels, means, errs, colors = [], [], [], []
         for other in c.runs[1:]:

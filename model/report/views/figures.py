@@ -10,7 +10,8 @@
     stages.png        accounts by loyalty stage over the horizon
 
 Means and intervals come from the summary (or, for arrays the summary does not hold, from
-the outcomes with the same Student-t interval). Styling and fonts: :mod:`model.report.views.style`.
+the outcomes with the same Student-t interval). Styling and fonts: :mod:`model.report.views.style`;
+each figure is drawn inside :func:`~model.report.views.style.figure_style` (:func:`render_figures`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from model.report.views.style import POLICY_COLORS, bars_with_ci, mean_err, png, setup
+from model.report.views.style import POLICY_COLORS, bars_with_ci, figure_style, mean_err, png, subplots
 from model.simulation.loyalty import STAGES
 from model.simulation.result import RunResult
 from model.stats import mean_ci
@@ -44,13 +45,11 @@ def _simulated(result: RunResult) -> list[str]:
 
 
 def plans_figure(result: RunResult) -> bytes:
-    import matplotlib.pyplot as plt
-
     plans = list(result.plans.values())
     cols = min(len(plans), 2)
     rows = -(-len(plans) // cols)
     tiers, dims = plans[0].tiers, plans[0].dimensions
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         rows,
         cols,
         figsize=(0.5 * len(dims) * cols + 2.0, (0.33 * len(tiers) + 2.2) * rows),
@@ -73,9 +72,7 @@ def plans_figure(result: RunResult) -> bytes:
 
 
 def kpis_figure(result: RunResult, summary: dict) -> bytes:
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 4, figsize=(13, 6))
+    fig, axes = subplots(2, 4, figsize=(13, 6))
     for ax, (kpi, title) in zip(axes.ravel(), _KPI_PANELS, strict=True):
         stats = [summary["policies"][p]["kpis"][kpi] for p in result.policies]
         m, err = mean_err(stats)
@@ -90,10 +87,8 @@ def kpis_figure(result: RunResult, summary: dict) -> bytes:
 
 
 def tier_figure(result: RunResult, summary: dict) -> bytes:
-    import matplotlib.pyplot as plt
-
     tiers = result.scenario.tier_names
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, axes = subplots(1, 2, figsize=(11, 3.6))
     for ax, kpi, title in zip(
         axes,
         ("perceived_value_per_trip", "cost_total"),
@@ -107,10 +102,8 @@ def tier_figure(result: RunResult, summary: dict) -> bytes:
 
 
 def over_service_figure(result: RunResult) -> bytes:
-    import matplotlib.pyplot as plt
-
     dims = result.scenario.dimension_names
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(dims) + 2), 3.6))
+    fig, ax = subplots(figsize=(max(6.0, 0.9 * len(dims) + 2), 3.6))
     series = {
         p: [mean_ci([o.over_service_by_dimension[j] for o in result.of(p)]) for j in range(len(dims))]
         for p in _simulated(result)
@@ -122,12 +115,10 @@ def over_service_figure(result: RunResult) -> bytes:
 
 
 def failures_figure(result: RunResult, summary: dict) -> bytes:
-    import matplotlib.pyplot as plt
-
     pols = _simulated(result)
     kinds = ("failures_seat_hold", "failures_escort", "failures_benefit")
     tiers = result.scenario.tier_names
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, axes = subplots(1, 2, figsize=(11, 3.6))
     bars_with_ci(
         axes[0],
         ["seat hold", "escort", "benefit"],
@@ -141,21 +132,17 @@ def failures_figure(result: RunResult, summary: dict) -> bytes:
 
 
 def holds_figure(result: RunResult, summary: dict) -> bytes:
-    import matplotlib.pyplot as plt
-
     pols = _simulated(result)
     kpis = ("held_seats", "held_seats_used", "displaced_seats", "failures_seat_hold")
     labels = ("seats held", "held seats used", "base passengers displaced", "hold failures")
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = subplots(figsize=(9, 3.6))
     bars_with_ci(ax, labels, {p: [summary["policies"][p]["kpis"][k] for k in kpis] for p in pols})
     ax.set_title("Seat holds over the horizon — mean and 95% CI")
     return png(fig)
 
 
 def escort_figure(result: RunResult) -> bytes:
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    fig, axes = subplots(1, 2, figsize=(11, 3.4))
     hours = np.arange(24)
     for p in _simulated(result):
         outs = result.of(p)
@@ -177,10 +164,8 @@ def escort_figure(result: RunResult) -> bytes:
 
 
 def stages_figure(result: RunResult) -> bytes:
-    import matplotlib.pyplot as plt
-
     pols = _simulated(result)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1, len(pols), figsize=(3.2 * max(len(pols), 1), 3.2), squeeze=False, sharey=True, layout="constrained"
     )
     for ax, p in zip(axes[0], pols, strict=True):
@@ -195,17 +180,20 @@ def stages_figure(result: RunResult) -> bytes:
 
 
 def render_figures(result: RunResult, summary: dict) -> dict[str, bytes]:
-    """Every figure of a run, as PNG bytes by file name (figures with nothing to show are left out)."""
-    setup([*result.scenario.tier_names, *result.scenario.dimension_names])
+    """Every figure of a run, as PNG bytes by file name (figures with nothing to show are left out).
+
+    Drawn in :func:`~model.report.views.style.figure_style`: matplotlib's global settings are left as they were.
+    """
     figs: dict[str, bytes] = {}
-    if result.plans:
-        figs["plans.png"] = plans_figure(result)
-    figs["kpis.png"] = kpis_figure(result, summary)
-    figs["tiers.png"] = tier_figure(result, summary)
-    if _simulated(result):
-        figs["over_service.png"] = over_service_figure(result)
-        figs["failures.png"] = failures_figure(result, summary)
-        figs["escort.png"] = escort_figure(result)
-        figs["holds.png"] = holds_figure(result, summary)
-        figs["stages.png"] = stages_figure(result)
+    with figure_style([*result.scenario.tier_names, *result.scenario.dimension_names]):
+        if result.plans:
+            figs["plans.png"] = plans_figure(result)
+        figs["kpis.png"] = kpis_figure(result, summary)
+        figs["tiers.png"] = tier_figure(result, summary)
+        if _simulated(result):
+            figs["over_service.png"] = over_service_figure(result)
+            figs["failures.png"] = failures_figure(result, summary)
+            figs["escort.png"] = escort_figure(result)
+            figs["holds.png"] = holds_figure(result, summary)
+            figs["stages.png"] = stages_figure(result)
     return figs

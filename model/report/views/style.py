@@ -1,4 +1,8 @@
-"""How halfstep's figures look and render: the Agg backend, a CJK-capable font, PNG bytes, bars with CIs.
+"""How halfstep's figures look and render: the house style, a CJK-capable font, PNG bytes, bars with CIs.
+
+Figures never touch matplotlib's global state: they are drawn on their own Agg canvas
+(:func:`subplots`, no pyplot, no ``matplotlib.use``) inside :func:`figure_style`, whose
+settings hold only inside its ``with`` block, so a notebook's backend and rcParams are left as they were.
 
 Tier and dimension names may be Chinese: a CJK-capable font is used when the machine has
 one (Noto Sans CJK, WenQuanYi, Source Han, SimHei, Microsoft YaHei, PingFang…); otherwise
@@ -11,13 +15,20 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["POLICY_COLORS", "bars_with_ci", "cjk_font", "mean_err", "png", "setup"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["POLICY_COLORS", "bars_with_ci", "cjk_font", "figure_style", "mean_err", "png", "subplots"]
+
+#: The house style, on top of the caller's settings, inside :func:`figure_style` only.
+_HOUSE = {"figure.dpi": 110, "axes.grid": True, "grid.alpha": 0.3, "font.size": 9}
 
 _CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -56,21 +67,41 @@ def cjk_font() -> str | None:
     return next((n for n in _CJK_FONTS if n in names), None)
 
 
-def setup(labels: Sequence[str]) -> None:
-    """Agg backend, house style, and a CJK font when any label needs one."""
+@contextmanager
+def figure_style(labels: Iterable[str] = ()) -> Iterator[None]:
+    """House style, and a CJK font when any label needs one, for the figures drawn and saved inside.
+
+    The settings are an ``rc_context``: matplotlib's global rcParams and backend are as before
+    once the block ends. Create, draw and save (:func:`png`) each figure inside the block.
+    """
     import matplotlib
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"figure.dpi": 110, "axes.grid": True, "grid.alpha": 0.3, "font.size": 9})
+    rc: dict[str, Any] = dict(_HOUSE)
     if any(_HAN.search(x) for x in labels):
         font = cjk_font()
         if font:
-            plt.rcParams["font.sans-serif"] = [font, *plt.rcParams["font.sans-serif"]]
+            rc["font.sans-serif"] = [font, *matplotlib.rcParams["font.sans-serif"]]
         else:
             _warn_no_cjk()
-    warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        yield
+
+
+def subplots(
+    nrows: int = 1, ncols: int = 1, *, figsize: Any = None, layout: Any = None, **kwargs: Any
+) -> tuple[Figure, Any]:
+    """``(figure, axes)`` like ``pyplot.subplots``, but a :class:`~matplotlib.figure.Figure` on its own Agg canvas.
+
+    No pyplot: nothing is registered with a figure manager or shown by a notebook backend.
+    ``kwargs`` go to :meth:`Figure.subplots` (``squeeze``, ``sharey``, ``gridspec_kw`` …).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 @cache
@@ -78,17 +109,17 @@ def _warn_no_cjk() -> None:
     warnings.warn(
         "names contain Chinese characters but no CJK font is installed, so figures show them as boxes; "
         "install one (Debian/Ubuntu: apt install fonts-noto-cjk) and run again",
-        stacklevel=3,
+        stacklevel=4,
     )
 
 
-def png(fig: Any) -> bytes:
-    """The figure as PNG bytes (no timestamp in the metadata, so equal figures give equal files)."""
-    import matplotlib.pyplot as plt
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (no timestamp in the metadata, so equal figures give equal files).
 
+    Call it inside the :func:`figure_style` block the figure was made in: fonts are looked up when it is drawn.
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     return buf.getvalue()
 
 

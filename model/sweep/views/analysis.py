@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from model.files import staged_folder, write_atomic
-from model.report.views.style import png, setup
+from model.report.views.style import figure_style, png, subplots
 
 if TYPE_CHECKING:
     from model.sweep.analysis import Analysis
@@ -25,13 +25,15 @@ def _half_widths(part) -> np.ndarray:
 
 def vs_parameter_figure(a: Analysis, e: Experiment, kpi: str) -> bytes:
     """One panel per parameter: the KPI's mean and 95% CI per value or bin, a line per policy."""
-    import matplotlib.pyplot as plt
-
     params = [p.name for p in e.parameters]
-    setup([*params, *e.policies])
+    with figure_style([*params, *e.policies]):
+        return _vs_parameter(a, e, kpi, params)
+
+
+def _vs_parameter(a: Analysis, e: Experiment, kpi: str, params: list[str]) -> bytes:
     cols = min(3, len(params))
     rows = math.ceil(len(params) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     table = a.vs_parameter[a.vs_parameter["kpi"] == kpi]
     for ax, name in zip(axes.ravel(), params, strict=False):
         for policy in e.policies:
@@ -56,14 +58,16 @@ def vs_parameter_figure(a: Analysis, e: Experiment, kpi: str) -> bytes:
 
 def sensitivity_figure(a: Analysis, kpi: str) -> bytes:
     """Bars of the leading index per parameter and policy, with 95% intervals."""
-    import matplotlib.pyplot as plt
-
     table = a.sensitivity[(a.sensitivity["kpi"] == kpi) & (a.sensitivity["parameter"] != "(all)")]
-    indices = [i for i in ("S1", "ST", "mu_star", "SRRC") if i in set(table["index"])]
     params = list(dict.fromkeys(table["parameter"]))
     policies = list(dict.fromkeys(table["policy"]))
-    setup([*params, *policies])
-    fig, axes = plt.subplots(
+    with figure_style([*params, *policies]):
+        return _sensitivity(a, kpi, table, params, policies)
+
+
+def _sensitivity(a: Analysis, kpi: str, table: Any, params: list[str], policies: list[str]) -> bytes:
+    indices = [i for i in ("S1", "ST", "mu_star", "SRRC") if i in set(table["index"])]
+    fig, axes = subplots(
         1, len(indices), figsize=(5 * len(indices), 0.5 * len(params) * len(policies) + 1.5), squeeze=False
     )
     height = 0.8 / max(len(policies), 1)
@@ -88,7 +92,7 @@ def sensitivity_figure(a: Analysis, kpi: str) -> bytes:
 def write_analysis(a: Analysis, experiment: Experiment, folder: Path, *, force: bool = False) -> list[str]:
     """Write the CSV tables and PNG figures into ``folder`` (staged: whole or not at all)."""
     names = []
-    with staged_folder(folder, force=force) as stage:
+    with staged_folder(folder, kind="analysis", force=force, inputs=[experiment.path, experiment.store_path]) as stage:
         write_atomic(stage / "kpi_vs_parameter.csv", a.vs_parameter.to_csv(index=False))
         write_atomic(stage / "sensitivity.csv", a.sensitivity.to_csv(index=False))
         names += ["kpi_vs_parameter.csv", "sensitivity.csv"]
