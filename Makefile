@@ -3,18 +3,21 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test test-fast lint bench experiments clean
+.PHONY: run test test-fast lint bench experiments lock clean
+
+# every install is held to constraints.txt: the versions the committed results were made with
+PIP = $(BIN)/python -m pip install --quiet -c constraints.txt
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e '.[test]'
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
@@ -28,8 +31,8 @@ test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 # benchmarks: the table, the targets and benchmarks/results/latest.json (a few minutes)
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+$(VENV)/.installed-bench: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e '.[bench]'
 	touch $(VENV)/.installed $@
 
 bench: $(VENV)/.installed-bench
@@ -40,6 +43,16 @@ lint: $(VENV)/.installed-test
 
 experiments: $(VENV)/.installed-test
 	$(BIN)/python -m experiments.claims --workers 2
+
+# constraints.txt anew from the newest versions pyproject.toml allows (then: make experiments, commit both)
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[test,bench]'
+	{ grep '^#' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable | grep -iv '^halfstep'; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -230,17 +230,20 @@ def analyze(
     sweep_folder: str | Path | None = None,
     out: str | Path | None = None,
     force: bool = False,
+    partial_ok: bool = False,
 ) -> Analysis:
     """KPI against each parameter with 95% CIs, and sensitivity indices, of a sweep's store.
 
     ``sweep_folder`` is the sweep's folder when it is not the experiment's ``output``; with
-    ``out`` the tables (CSV) and figures (PNG) are written there.
+    ``out`` the tables (CSV) and figures (PNG) are written there. A sweep with tasks not
+    done raises :class:`~model.sweep.analysis.PartialSweepError` unless ``partial_ok``
+    (``--partial-ok``); ``Analysis.status`` says how many tasks the analysis covers.
     """
     from model.sweep.analysis import analyze as run_analysis
     from model.sweep.experiment import load_experiment
 
     e = load_experiment(experiment, sweep_folder)
-    a = run_analysis(e, list(kpis) if kpis else None)
+    a = run_analysis(e, list(kpis) if kpis else None, partial_ok=partial_ok)
     if out is not None:
         from model.sweep.views.analysis import write_analysis
 

@@ -230,8 +230,15 @@ def staged_folder(
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never a part."""
+    """Write a file so that readers see the old content or the new, never a part.
+
+    Text is UTF-8; a ``.csv`` file starts with a byte-order mark, so that a spreadsheet on a
+    Chinese-language desktop reads its Chinese names as UTF-8 (``csv`` with
+    ``encoding="utf-8-sig"`` and pandas read it as before).
+    """
     path = Path(path)
+    if isinstance(data, str) and path.suffix.lower() == ".csv" and not data.startswith("\ufeff"):
+        data = "\ufeff" + data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

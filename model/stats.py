@@ -5,6 +5,12 @@ Replications are independent, so a KPI's mean has a Student-t interval
 numbers (common random numbers), so the difference of two policies is estimated from the
 per-replication differences — a paired interval, much narrower than two separate ones.
 Welch's interval is for runs that do not share random numbers.
+
+A quantity that cannot leave a range — a count or a cost is never negative, a share never
+exceeds 1 — gets its t interval cut at that range (``bounds``): the true mean lies inside
+the range, so the cut interval covers it at least as often as the uncut one, and it never
+shows a value the quantity cannot take (0.33 churned accounts [−1.10, 1.77] becomes
+[0, 1.77]). Differences between policies have no such range and are never cut.
 """
 
 from __future__ import annotations
@@ -23,8 +29,13 @@ def _finite(x: Sequence[float]) -> np.ndarray:
     return a[np.isfinite(a)]
 
 
-def mean_ci(x: Sequence[float], level: float = 0.95) -> dict[str, float | list[float] | int | None]:
-    """Mean and two-sided t interval of the finite values of ``x`` (None where undefined)."""
+def mean_ci(
+    x: Sequence[float], level: float = 0.95, bounds: tuple[float, float] | None = None
+) -> dict[str, float | list[float] | int | None]:
+    """Mean and two-sided t interval of the finite values of ``x`` (None where undefined).
+
+    ``bounds`` is the range the quantity can take; the interval is cut at it.
+    """
     a = _finite(x)
     n = len(a)
     if n == 0:
@@ -33,7 +44,10 @@ def mean_ci(x: Sequence[float], level: float = 0.95) -> dict[str, float | list[f
     if n == 1:
         return {"mean": m, "ci95": [None, None], "n": 1}
     half = float(_st.t.ppf(0.5 + level / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
-    return {"mean": m, "ci95": [m - half, m + half], "n": n}
+    lo, hi = m - half, m + half
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return {"mean": m, "ci95": [lo, hi], "n": n}
 
 
 def paired_ci(

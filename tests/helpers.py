@@ -152,6 +152,17 @@ def results_table(store: Path) -> list[tuple]:
         ).fetchall()
 
 
+def done_tasks(store: Path) -> int:
+    """Tasks a sweep store counts as done (0 while it does not exist or is being renamed into place)."""
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(store, timeout=5) as con:
+            return con.execute("SELECT COUNT(*) FROM tasks WHERE status = 'done'").fetchone()[0]
+    except sqlite3.OperationalError:  # the store is being renamed into place
+        return 0
+
+
 def task_table(store: Path) -> dict[int, tuple]:
     """task → (status, attempts, finished_at)."""
     with sqlite3.connect(store) as con:
@@ -188,3 +199,32 @@ name = "intercept"
 key = "choice.intercept"
 bounds = [-1.0, 1.0]
 """
+
+
+#: Text that only pydantic's own rendering of an error would show.
+PYDANTIC_INTERNALS = (
+    "function-after",
+    "function-before",
+    "function-plain",
+    "function-wrap",
+    "union[",
+    "literal[",
+    "nullable[",
+    "tagged-union",
+    "[key]",
+    "Input should",
+    "pydantic",
+    "type=",
+)
+
+
+def assert_refused(code: int, captured: Any, *expected: str) -> str:
+    """A refusal as a user meets it: exit 2, no traceback, no pydantic internals, and every ``expected`` text."""
+    text = captured.out + captured.err
+    assert code == 2, f"exit {code}:\n{text}"
+    assert "Traceback" not in text, text
+    leaked = [word for word in PYDANTIC_INTERNALS if word in text]
+    assert not leaked, f"pydantic internals {leaked} in:\n{text}"
+    for part in expected:
+        assert part in text, f"{part!r} not in:\n{text}"
+    return text

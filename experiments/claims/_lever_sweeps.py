@@ -24,6 +24,7 @@ import tomli_w
 
 from model.scenario.loading import BASELINE, read_toml
 from model.scenario.schema import Scenario
+from model.simulation.kpis import kpi_bounds
 from model.simulation.replications import run_policies
 from model.simulation.result import RunResult
 from model.stats import mean_ci, paired_ci
@@ -165,7 +166,7 @@ class LeverCurve:
 def lever_curve(table: pd.DataFrame, kpi: str, *, maximize: bool = True) -> LeverCurve:
     """The curve of a by-replication table (:func:`by_replication`): best by mean, near set by paired intervals."""
     xs = [float(x) for x in table.columns]
-    stats = [mean_ci(table[c].to_numpy()) for c in table.columns]
+    stats = [mean_ci(table[c].to_numpy(), bounds=kpi_bounds(kpi)) for c in table.columns]
     means = np.array([np.nan if s["mean"] is None else s["mean"] for s in stats])
     k = int(np.nanargmax(means) if maximize else np.nanargmin(means))
     best = table.columns[k]

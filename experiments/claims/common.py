@@ -14,6 +14,7 @@ from model.allocation.plan import Plan
 from model.scenario.loading import load_scenario, scenario_from_dict
 from model.scenario.overrides import apply_overrides
 from model.scenario.schema import Scenario
+from model.simulation.kpis import kpi_bounds
 from model.simulation.replications import run_plans
 from model.simulation.result import RunResult
 from model.stats import mean_ci, paired_ci
@@ -102,7 +103,7 @@ def evaluate(
 def stat(result: RunResult, policy: str, kpi: str, tier: str | None = None) -> dict[str, Any]:
     """Mean and 95% CI of a KPI (of one tier, when given) over the result's replications."""
     values = result.values(policy, kpi) if tier is None else result.tier_values(policy, tier, kpi)
-    return mean_ci(values)
+    return mean_ci(values, bounds=kpi_bounds(kpi))
 
 
 def paired(a: RunResult, pa: str, b: RunResult, pb: str, kpi: str) -> dict[str, Any]:

@@ -102,7 +102,10 @@ def main(ctx: Context) -> Verdict:
         for t in (SIBLING, SEGMENT)
     }
     flown = {a: result.tier_values(a, SEGMENT, "trips_flown") for a in arms}
-    wasted = {a: mean_ci([arms[a].level(SEGMENT, CAR) * n * unit_cost for n in flown[a]]) for a in arms}
+    wasted = {
+        a: mean_ci([arms[a].level(SEGMENT, CAR) * n * unit_cost for n in flown[a]], bounds=(0.0, float("inf")))
+        for a in arms
+    }
     withdraw_saving = paired_ci(
         result.tier_values("blind", SEGMENT, "cost_total"), result.tier_values("withdrawn", SEGMENT, "cost_total")
     )

@@ -38,6 +38,7 @@ from model.allocation.plan import Plan, ShadowPrice
 from model.allocation.problem import PlanningProblem, planning_problem
 from model.allocation.resources import unit_name
 from model.allocation.spec import LPSpec
+from model.allocation.ties import canonical_solution
 from model.allocation.value import over_service_share, perceived_value
 from model.errors import SolverError
 from model.scenario.schema import Scenario
@@ -108,6 +109,7 @@ class AllocatorLP:
     lo: np.ndarray  # (T, D) lowest level allowed
     hi: np.ndarray  # (T, D) highest level allowed
     problem: PlanningProblem
+    spend: np.ndarray  # per column: CNY of service (levels) and expansion; 0 for the segments
 
 
 def _level_sums(coef: np.ndarray, y: np.ndarray, uniform: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +205,11 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     for k, col in e.items():
         upper[col] = rt.expansion_max[k]
         cost[col] = 0.0 if value_only else -rt.expansion_cost[k]
+    col_spend = np.zeros(n_cols)
+    cols, coef = _level_sums(n[:, None] * c, y, spec.uniform)
+    col_spend[cols] = coef
+    for k, col in e.items():
+        col_spend[col] = rt.expansion_cost[k]
     offset = 0.0
     for v in (m[:, None] * lam * w * r).ravel().tolist():  # PV's constant: −Σ m·λ·w·r
         offset -= v
@@ -271,7 +278,7 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
         row_names=lambda: [x for make in rows.names for x in make()],
         offset=offset,
     )
-    return AllocatorLP(lp=lp, y=y, e=e, rows=reported, lo=lo, hi=hi, problem=problem)
+    return AllocatorLP(lp=lp, y=y, e=e, rows=reported, lo=lo, hi=hi, problem=problem, spend=col_spend)
 
 
 def plan_from_solution(spec: LPSpec, built: AllocatorLP, solution: Solution, **extra: object) -> Plan:
@@ -318,7 +325,7 @@ def plan_from_solution(spec: LPSpec, built: AllocatorLP, solution: Solution, **e
 def allocate(
     problem: PlanningProblem | Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m: np.ndarray | None = None
 ) -> Plan:
-    """Solve the allocator LP for one policy.
+    """Solve the allocator LP for one policy, and pick the canonical optimum among ties (:mod:`model.allocation.ties`).
 
     ``n`` overrides the expected trips flown with us per tier (they use resources and cost
     money), ``m`` the expected trips requested (every one of them perceives the offer).
@@ -327,11 +334,19 @@ def allocate(
     built = build_lp(planning_problem(problem, n=n, m=m), spec)
     t1 = time.perf_counter()
     a = built.problem.scenario.allocator
-    solution = solve(built.lp, a.solver, a.time_limit_seconds, a.interface)
+    solved: list[Solution] = []
+
+    def run(lp: LinearProgram) -> Solution:
+        solved.append(solve(lp, a.solver, a.time_limit_seconds, a.interface))
+        return solved[-1]
+
+    first = run(built.lp)
+    decisions = np.unique(np.concatenate([built.y.ravel(), np.array(list(built.e.values()), dtype=np.int64)]))
+    solution = canonical_solution(built.lp, first, built.spend, decisions, run)
     return plan_from_solution(
         spec,
         built,
         solution,
-        build_seconds=t1 - t0 + solution.load_seconds,
-        solve_seconds=solution.solve_seconds,
+        build_seconds=t1 - t0 + sum(s.load_seconds for s in solved),
+        solve_seconds=sum(s.solve_seconds for s in solved),
     )

@@ -14,12 +14,19 @@ import numpy as np
 from model.allocation.problem import PlanningProblem
 from model.allocation.spec import LPSpec
 from model.errors import InfeasibleError
+from model.scenario.loading import scenario_source
+from model.scenario.problems import quote_key
+from model.scenario.schema import Scenario
 
 __all__ = ["binding_bounds", "check_feasible"]
 
 
 def check_feasible(problem: PlanningProblem, spec: LPSpec, lo: np.ndarray) -> None:
-    """Raise InfeasibleError naming every constraint the lowest feasible levels break."""
+    """Raise InfeasibleError naming every constraint the lowest feasible levels break.
+
+    Each problem names the scenario's key paths — the capacity or budget, and the floors
+    that need more — and the message starts with the file the scenario was loaded from.
+    """
     scenario, rt, n = problem.scenario, problem.resources, problem.trips
     problems = []
     need = n[:, None] * rt.use * lo
@@ -29,25 +36,48 @@ def check_feasible(problem: PlanningProblem, spec: LPSpec, lo: np.ndarray) -> No
         if needed > room * (1 + 1e-9) + 1e-9:
             extra = f" + at most {rt.expansion_max[k]:,.0f} expansion" if rt.expandable[k] else ""
             problems.append(
-                f"{name} floors need {needed:,.0f} {rt.unit(k)}; capacity is {rt.capacity[k]:,.0f}{extra} "
-                f"(short by {needed - room:,.0f})"
+                f"{_capacity_key(scenario, k)}: {name} floors need {needed:,.0f} {rt.unit(k)}; capacity is "
+                f"{rt.capacity[k]:,.0f}{extra} (short by {needed - room:,.0f}); {_floor_keys(scenario, rt.dim_resource == k)}"
             )
     floor_cost = (n[:, None] * rt.unit_cost * lo)[:, rt.benefit].sum()
     if floor_cost > rt.budget * (1 + 1e-9) + 1e-9:
         problems.append(
-            f"benefit floors cost {floor_cost:,.0f} CNY; the benefit budget is {rt.budget:,.0f} CNY (short by {floor_cost - rt.budget:,.0f})"
+            f"budget.benefits_cny: benefit floors cost {floor_cost:,.0f} CNY; the benefit budget is {rt.budget:,.0f} CNY "
+            f"(short by {floor_cost - rt.budget:,.0f}); {_floor_keys(scenario, rt.benefit)}"
         )
     if spec.spend_cap is not None:
         total = (n[:, None] * rt.unit_cost * lo).sum()
         if total > spec.spend_cap * (1 + 1e-9) + 1e-6:
             problems.append(
                 f"{spec.policy}: the floors, given alike to every tier, cost {total:,.0f} CNY; "
-                f"the spend to match is {spec.spend_cap:,.0f} CNY"
+                f"the spend to match is {spec.spend_cap:,.0f} CNY; {_floor_keys(scenario, np.ones(lo.shape[1], bool))}"
             )
     if problems:
+        source = scenario_source(scenario)
+        where = f"{source}: " if source else ""
         raise InfeasibleError(
-            f"scenario '{scenario.scenario.name}' is infeasible under {spec.policy}:\n  - " + "\n  - ".join(problems)
+            f"{where}scenario '{scenario.scenario.name}' is infeasible under {spec.policy}:\n  - "
+            + "\n  - ".join(problems)
         )
+
+
+def _capacity_key(scenario: Scenario, k: int) -> str:
+    """The key path of resource ``k``'s capacity, as the scenario file writes it."""
+    r = scenario.resources[k]
+    key = {"seat_holds": "hold_limit_per_flight", "escort": "staff_on_duty"}.get(r.kind, "daily_capacity")
+    return f"resources.{quote_key(r.name)}.{key}"
+
+
+def _floor_keys(scenario: Scenario, dims: np.ndarray) -> str:
+    """The floors set on dimensions ``dims`` (a mask), as ``tiers.V1.floor.lounge = 1.0`` (nesting carries them up)."""
+    names = [d.name for d, on in zip(scenario.dimensions, dims, strict=True) if on]
+    keys = [
+        f"tiers.{quote_key(t.name)}.floor.{quote_key(d)} = {t.floor[d]:g}"
+        for t in scenario.tiers
+        for d in names
+        if t.floor.get(d, 0.0) > 0
+    ]
+    return "floors set at " + ", ".join(keys) if keys else "no floor is set on them"
 
 
 def binding_bounds(

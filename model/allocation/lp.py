@@ -30,7 +30,7 @@ import numpy as np
 
 from model.errors import SolverError
 
-__all__ = ["LinearProgram", "RowBlocks", "Solution", "solve"]
+__all__ = ["LinearProgram", "RowBlocks", "Solution", "row_slack", "solve"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def solve(lp: LinearProgram, solver: str, time_limit: float, interface: str = "p
     return _via_pulp(lp, solver, time_limit)
 
 
-def _slack(lp: LinearProgram, activity: np.ndarray) -> np.ndarray:
+def row_slack(lp: LinearProgram, activity: np.ndarray) -> np.ndarray:
     """PuLP's slack from row activities: its constant is −limit, and ≤ rows flip the sign."""
     le = np.isneginf(lp.row_lower)
     constant = -np.where(le, lp.row_upper, lp.row_lower)
@@ -179,7 +179,7 @@ def _highs_solve(lp: LinearProgram, time_limit: float) -> Solution:
     return Solution(
         status="Optimal" if status == highspy.HighsModelStatus.kOptimal else h.modelStatusToString(status),
         x=x,
-        slack=_slack(lp, activity) if m else np.zeros(0),
+        slack=row_slack(lp, activity) if m else np.zeros(0),
         dual=np.asarray(solution.row_dual),
         load_seconds=t1 - t0,
         solve_seconds=t2 - t1,

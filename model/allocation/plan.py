@@ -153,5 +153,9 @@ class Plan:
             "notes": list(self.notes),
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+    def to_json(self, source: dict | None = None) -> str:
+        """The plan as JSON; ``source`` (the scenario file and the ``--set`` overrides it was made from) is recorded too."""
+        doc = self.to_dict()
+        if source is not None:
+            doc["source"] = source
+        return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)

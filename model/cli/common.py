@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,10 +19,12 @@ from model.errors import OptionError
 
 __all__ = [
     "ForceOption",
+    "LineProgress",
     "ScenarioArg",
     "SeedOption",
     "SetOption",
     "WorkersOption",
+    "announce_estimate",
     "app",
     "at_least",
     "err",
@@ -29,6 +32,7 @@ __all__ = [
     "progress_bar",
     "replication_progress",
     "scenario_file",
+    "scenario_source",
 ]
 
 app = typer.Typer(
@@ -70,9 +74,79 @@ def progress_bar(verb: str, unit: str, *extra: Any) -> Iterator[Any]:
         TimeRemainingColumn,
     )
 
+    if not err.is_terminal:  # a log file or a pipe: a line now and then instead of a bar
+        yield LineProgress(verb, unit)
+        return
     columns = (TextColumn(verb), BarColumn(), MofNCompleteColumn(), TextColumn(unit), *extra)
     with Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
         yield bar
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class LineProgress:
+    """Progress as plain lines on stderr, for output that is not a terminal (a CI log, ``2> file``).
+
+    Speaks rich's ``Progress`` subset the commands use (``add_task``, ``update``, ``reset``);
+    prints when another tenth is done or a minute has passed, and at the end.
+    """
+
+    def __init__(self, verb: str, unit: str, *, every: float = 60.0) -> None:
+        self.verb, self.unit, self.every = verb, unit, every
+        self.total: float | None = None
+        self.done = 0.0
+        self.start = time.monotonic()
+        self.last_time = self.start
+        self.last_tenth = 0
+
+    def add_task(self, _description: str, total: float | None = None, **_fields: Any) -> int:
+        self.total = total
+        return 0
+
+    def reset(self, _task: int, total: float | None = None, completed: float = 0, **_fields: Any) -> None:
+        self.total, self.done, self.start = total, completed, time.monotonic()
+        self.last_time, self.last_tenth = self.start, self._tenth()
+
+    def _tenth(self) -> int:
+        return int(10 * self.done / self.total) if self.total else 0
+
+    def update(self, _task: int, completed: float | None = None, **fields: Any) -> None:
+        if completed is None:
+            return
+        self.done = completed
+        now = time.monotonic()
+        tenth = self._tenth()
+        finished = self.total is not None and self.done >= self.total
+        if tenth > self.last_tenth or now - self.last_time >= self.every or finished:
+            self.last_tenth, self.last_time = tenth, now
+            err.print(self.line(now, fields), markup=False, highlight=False)
+
+    def line(self, now: float, fields: dict[str, Any]) -> str:
+        elapsed = now - self.start
+        text = f"{self.verb}: {self.done:,.0f}"
+        if self.total:
+            text += f" of {self.total:,.0f} {self.unit} ({self.done / self.total:.0%})"
+        else:
+            text += f" {self.unit}"
+        if fields.get("failed"):
+            text += f", {fields['failed']} failed"
+        text += f", {_duration(elapsed)} elapsed"
+        if self.total and 0 < self.done < self.total:
+            text += f", about {_duration(elapsed * (self.total - self.done) / self.done)} left"
+        return text
+
+
+def announce_estimate(seconds: float, what: str) -> None:
+    """Before a long job (over a minute, by :func:`model.simulation.replications.estimated_seconds`): say how long."""
+    if seconds > 60:
+        err.print(f"{what}: about {_duration(seconds)} (an estimate; progress follows)", markup=False, highlight=False)
 
 
 @contextlib.contextmanager
@@ -103,6 +177,13 @@ def scenario_file(scenario: str) -> Path:
     from model.scenario.loading import BASELINE, baseline_path
 
     return baseline_path() if scenario == BASELINE else Path(scenario)
+
+
+def scenario_source(scenario: str) -> str:
+    """How a record names the scenario it was made from: 'baseline', or the file's absolute path."""
+    from model.scenario.loading import BASELINE
+
+    return BASELINE if scenario == BASELINE else str(Path(scenario).resolve())
 
 
 ForceOption = Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import ForceOption, ScenarioArg, SetOption, app, out, scenario_file
+from model.cli.common import ForceOption, ScenarioArg, SetOption, app, out, scenario_file, scenario_source
 
 
 @app.command()
@@ -50,10 +50,11 @@ def plan(
     s = load_scenario(scenario, set_ or ())
     check_target(folder, force, inputs=inputs)  # before the plan is made: nothing is lost on a refusal
     p = make(s, policy=policy)
-    print_plan(out, p)
+    print_plan(out, p, overrides=set_ or ())
+    source = {"scenario": scenario_source(scenario), "overrides": list(set_ or [])}
     with staged_folder(folder, force=force, kind="plan", inputs=inputs) as stage:
         write_atomic(stage / "plan.csv", p.to_csv())
-        write_atomic(stage / "plan.json", p.to_json())
+        write_atomic(stage / "plan.json", p.to_json(source))
     out.print(f"\nwrote {folder}/plan.csv and plan.json")
 
 

@@ -1,4 +1,9 @@
-"""``halfstep sweep``, ``analyze`` and ``calibrate``: the researchers' commands (thin, like every command)."""
+"""``halfstep sweep``, ``analyze`` and ``calibrate``: the researchers' commands (thin, like every command).
+
+An interrupted sweep raises :class:`~model.sweep.runner.SweepInterrupted`, whose message —
+how many tasks the store keeps — :func:`model.cli.app.main` prints; an interrupted
+``calibrate`` has written nothing (the scenario file is written whole at the end).
+"""
 
 from __future__ import annotations
 
@@ -80,8 +85,18 @@ def analyze(
     ] = None,
     out_dir: SweepOutOption = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing analysis folder.")] = False,
+    partial_ok: Annotated[
+        bool,
+        typer.Option(
+            "--partial-ok", help="Analyse a sweep with tasks not done (running, stopped or failed); marked partial."
+        ),
+    ] = False,
 ) -> None:
-    """KPI vs each parameter with 95% CIs, and sensitivity indices (Sobol, Morris or SRRC); CSV and PNG."""
+    """KPI vs each parameter with 95% CIs, and sensitivity indices (Sobol, Morris or SRRC); CSV and PNG.
+
+    A sweep with tasks not done is refused unless --partial-ok; then the terminal, status.json,
+    the CSVs' status column and the figures' titles say "partial: N of M tasks done".
+    """
     from model.files import check_target
     from model.sweep.analysis import analyze as run_analysis
     from model.sweep.experiment import load_experiment
@@ -91,10 +106,11 @@ def analyze(
     e = load_experiment(experiment, out_dir)
     folder = e.output / "analysis"
     check_target(folder, force, inputs=[experiment, e.store_path])  # before the analysis: nothing lost on a refusal
-    a = run_analysis(e, kpi or None)
+    a = run_analysis(e, kpi or None, partial_ok=partial_ok)  # refuses a partial sweep before anything is written
     print_analysis(out, a, e)
     names = write_analysis(a, e, folder, force=force)
-    out.print(f"\nwrote {folder}/ ({', '.join(names)})", markup=False)
+    note = f"; {a.status}" if a.partial else ""
+    out.print(f"\nwrote {folder}/ ({', '.join(names)}){note}", markup=False)
 
 
 @app.command()

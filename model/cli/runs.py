@@ -14,6 +14,7 @@ from model.cli.common import (
     SeedOption,
     SetOption,
     WorkersOption,
+    announce_estimate,
     app,
     at_least,
     out,
@@ -54,13 +55,14 @@ def run(
     from model.api import run as simulate
     from model.files import check_target, default_folder
     from model.report.views.run_table import print_run
-    from model.simulation.replications import DEFAULT_POLICIES
+    from model.simulation.replications import DEFAULT_POLICIES, estimated_seconds
 
     s = load_scenario(scenario, set_ or ())
     folder = out_dir or default_folder("run", Path(scenario).stem)
     check_target(folder, force, inputs=[scenario_file(scenario)])  # before simulating: nothing is lost on a refusal
     names = DEFAULT_POLICIES if policies is None else tuple(p.strip() for p in policies.split(",") if p.strip())
     reps = s.simulation.replications if replications is None else replications
+    announce_estimate(estimated_seconds(s, names, reps, workers), f"{len(names)} policies × {reps:,} replications")
     with replication_progress(reps) as tick:
         result = simulate(s, names, replications=reps, seed=seed, workers=workers, on_progress=tick)
     write_run(result, folder, force=force, overrides=set_ or (), command=["halfstep", *sys.argv[1:]])

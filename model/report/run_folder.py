@@ -141,7 +141,7 @@ def load_run(folder: str | Path, label: str | None = None) -> RunRecord:
     scenario = read_toml(_need(folder, "scenario.toml"))
     values: dict[tuple[str, str], list[float]] = {}
     reps = int(manifest["replications"])
-    with _need(folder, "outcomes.csv").open(encoding="utf-8", newline="") as f:
+    with _need(folder, "outcomes.csv").open(encoding="utf-8-sig", newline="") as f:
         for row in csv.DictReader(f):
             p, r = row["policy"], int(row["replication"])
             for k in KPIS:

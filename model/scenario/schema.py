@@ -150,7 +150,9 @@ class LoyaltySpec(Strict):
         3, description="Trips flown with us that move an account from acquisition to retention."
     )
     recovery_offer_cny: NonNeg = Field(
-        0.0, description="Recovery discount per trip flown in recovery (CNY; adds to PV and to benefit cost)."
+        0.0,
+        description="Recovery discount per trip flown in recovery (CNY; adds to PV and to benefit cost; paid from the "
+        "benefit budget: once the budget is spent it is not given and counts as a benefit failure).",
     )
 
 

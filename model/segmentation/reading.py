@@ -113,11 +113,14 @@ def _decode(path: Path, source: str) -> str:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         guess = ""
-        try:
-            raw.decode("gb18030")
-            guess = " It looks like GBK/GB18030 (a common Chinese Windows encoding)."
-        except UnicodeDecodeError:
-            pass
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            guess = " It looks like UTF-16 (Excel's 'Unicode Text')."
+        else:
+            try:
+                raw.decode("gb18030")
+                guess = " It looks like GBK/GB18030 (a common Chinese Windows encoding)."
+            except UnicodeDecodeError:
+                pass
         msg = f"is not UTF-8 text (line {line}, byte {e.start}).{guess} Save it as UTF-8 (Excel: 'CSV UTF-8')"
         raise AccountsError(source, [Problem("", msg, has_value=False)]) from None
     if not text.strip():
@@ -128,12 +131,21 @@ def _decode(path: Path, source: str) -> str:
     return text
 
 
+_SEPARATORS = ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"))
+
+
 def _header(reader: Iterator[list[str]], source: str) -> list[str]:
     header = next(([cell.strip() for cell in row] for row in reader if any(cell.strip() for cell in row)), None)
     if header is None:
         raise AccountsError(source, [Problem("", "has no header line (only empty fields)", has_value=False)])
     problems: list[Problem] = []
     known = [c.name for c in COLUMNS]
+    separator = next((name for sep, name in _SEPARATORS if len(header) == 1 and sep in header[0]), None)
+    if separator is not None:
+        msg = (
+            f"is a single column: the file looks separated by {separator}, not commas; save it as CSV (comma-separated)"
+        )
+        raise AccountsError(source, [Problem("header", msg, header[0])])
     seen: set[str] = set()
     for i, name in enumerate(header, start=1):
         if name in seen:

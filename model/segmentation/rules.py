@@ -26,7 +26,8 @@ from pydantic import AfterValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from model.errors import Problem, ScenarioError
-from model.scenario.loading import problems_from_validation, read_toml
+from model.scenario.loading import read_toml
+from model.scenario.problems import problems_from_validation
 from model.scenario.schema import Count, Level, Name, NonNeg, Positive, PositiveInt, Strict
 
 __all__ = ["BUILTIN_TAGS", "METRICS", "Rules", "default_rules_path", "load_rules", "rules_from_dict"]

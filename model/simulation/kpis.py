@@ -6,7 +6,7 @@ which of them the terminal, the reports and a comparison show.
 
 from __future__ import annotations
 
-__all__ = ["COMPARE_KPIS", "HEADLINE_KPIS", "KPIS", "REPORT_KPIS", "TIER_KPIS"]
+__all__ = ["COMPARE_KPIS", "HEADLINE_KPIS", "KPIS", "REPORT_KPIS", "TIER_KPIS", "kpi_bounds"]
 
 #: Every KPI of an outcome, in report order.
 KPIS = (
@@ -101,3 +101,20 @@ COMPARE_KPIS = (
     "cost_escort_roster",
     "displaced_seats",
 )
+
+
+#: KPIs that are shares or rates: between 0 and 1.
+_UNIT = frozenset(
+    {"share_of_wallet", "key_account_revenue_share", "escort_utilization", "escort_wait_probability", "single_trip_share"}
+)
+#: KPIs that can be negative: values and profit. Every other KPI (counts, costs, trips, seats, fares, minutes) is ≥ 0.
+_SIGNED = frozenset({"net_value", "perceived_value", "perceived_value_per_trip", "profit"})
+
+
+def kpi_bounds(kpi: str) -> tuple[float, float]:
+    """The range a KPI can take (its confidence intervals are cut at it)."""
+    if kpi in _UNIT:
+        return (0.0, 1.0)
+    if kpi in _SIGNED:
+        return (-float("inf"), float("inf"))
+    return (0.0, float("inf"))

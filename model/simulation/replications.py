@@ -6,14 +6,22 @@ numbers). Tasks run in this process or in a pool of worker processes; a task's r
 depends only on the scenario, the plans, the seed and the replication number, so the
 outcomes are identical whatever the number of workers. A replication that raises is
 recorded with its error and reported, never dropped silently.
+
+Interruptions: the worker processes start with SIGINT and SIGTERM blocked
+(:func:`interrupts_held`), so a Ctrl-C — which the terminal sends to every process of the
+group — or a SIGTERM reaches only this process; it stops the workers itself (they print
+nothing) and lets the interruption go on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import signal
+import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from model.allocation.plan import Plan
@@ -28,11 +36,61 @@ from model.simulation.result import RunResult
 from model.simulation.simulator import simulate
 from model.simulation.trips import draw_base_demand, draw_trips
 
-__all__ = ["DEFAULT_POLICIES", "check_policies", "replicate", "run_plans", "run_policies"]
+__all__ = [
+    "DEFAULT_POLICIES",
+    "check_policies",
+    "interrupts_held",
+    "replicate",
+    "run_plans",
+    "run_policies",
+    "stop_workers",
+]
 
 #: What `halfstep run` compares when no --policies are given.
 DEFAULT_POLICIES = ("uniform", "standard", "halfstep", "fullstep", "hindsight")
 
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while worker processes are started inside the block.
+
+    A child inherits the blocked signal mask across fork and exec (multiprocessing's own
+    resource tracker starts this way), so the workers never see a Ctrl-C or a SIGTERM:
+    no worker prints a traceback, and this process alone decides what an interruption
+    stops. A signal that arrives meanwhile is delivered when the block ends, not lost.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes (they block SIGTERM): an interrupted run keeps none of their work."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+
+
+#: Trip requests one worker simulates a second, about (``make bench`` measures 0.9–1.0 × 10⁵ on a 2-core machine).
+TRIPS_PER_SECOND = 90_000.0
+
+
+def estimated_seconds(scenario: Scenario, policies: Sequence[str], replications: int, workers: int = 1) -> float:
+    """A rough time for a run: the expected trip requests of every policy × replication at :data:`TRIPS_PER_SECOND`.
+
+    For telling a user before a long run how long it will take, not a measurement.
+    """
+    from model.allocation.demand import expected_requests
+
+    trips = float(expected_requests(scenario).sum()) * len(policies) * replications
+    return trips / TRIPS_PER_SECOND / max(1, min(workers, replications))
 
 
 def check_policies(policies: Sequence[str]) -> tuple[str, ...]:
@@ -158,13 +216,20 @@ def run_plans(
                 on_progress(done, replications)
     else:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, replications), mp_context=ctx) as pool:
-            futures = {pool.submit(replicate, scenario, plans, labels, seed, r): r for r in range(replications)}
+        pool = ProcessPoolExecutor(max_workers=min(workers, replications), mp_context=ctx)
+        try:
+            with interrupts_held():  # the workers start here, on the first submits
+                futures = {pool.submit(replicate, scenario, plans, labels, seed, r): r for r in range(replications)}
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()
                 done += 1
                 if on_progress:
                     on_progress(done, replications)
+        except BaseException:
+            stop_workers(pool)  # Ctrl-C, SIGTERM or an error: no waiting for the replications still queued
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     t2 = time.perf_counter()
     outcomes = [o for r in range(replications) for o in results[r]]
     # order: policy by policy, replications in order

@@ -233,8 +233,13 @@ class _Replication:
                 flew(traveller)
                 bonus = 0.0
                 if self.recovery_offer and stage[a] == RECOVERY:
-                    bonus = self.recovery_offer
-                    self.cost_benefits[t] += bonus
+                    # the recovery offer is a benefit: paid from the benefit budget, or not given
+                    if self.spent + self.recovery_offer > self.budget + 1e-9:
+                        self.failures_benefit[t] += 1
+                    else:
+                        bonus = self.recovery_offer
+                        self.spent += bonus
+                        self.cost_benefits[t] += bonus
                 if no_airport:  # no escort airport on this trip: nothing to expect
                     finish(t, a, delivered, self.escort_bits, bonus, now)
                 elif mask & esc_bits:

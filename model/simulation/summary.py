@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from model.simulation.kpis import KPIS, TIER_KPIS
+from model.simulation.kpis import KPIS, TIER_KPIS, kpi_bounds
 from model.simulation.outcome import Outcome
 from model.stats import mean_ci, paired_ci
 
@@ -57,8 +57,8 @@ def summarize(
     pol: dict[str, Any] = {}
     for p in policies:
         pol[p] = {
-            "kpis": {k: mean_ci(values(p, k)) for k in KPIS},
-            "by_tier": {t: {k: mean_ci(values(p, k, t)) for k in TIER_KPIS} for t in tiers},
+            "kpis": {k: mean_ci(values(p, k), bounds=kpi_bounds(k)) for k in KPIS},
+            "by_tier": {t: {k: mean_ci(values(p, k, t), bounds=kpi_bounds(k)) for k in TIER_KPIS} for t in tiers},
             "failed": sum(1 for o in outcomes if o.policy == p and o.error is not None),
         }
     base = base_policy(policies)
@@ -68,7 +68,8 @@ def summarize(
         "seed": seed,
         "replications": replications,
         "common_random_numbers": True,
-        "confidence": "95% Student-t intervals over replications; paired intervals from per-replication differences",
+        "confidence": "95% Student-t intervals over replications, cut at the range a KPI can take "
+        "(counts and costs ≥ 0, shares in [0, 1]); paired intervals from per-replication differences",
         "policies": pol,
         "paired": paired,
     }

@@ -20,6 +20,15 @@ DataFrame (:func:`load_results`) and, for each chosen KPI and policy:
 
 Outputs (in ``<output>/analysis/``, written whole or not at all): ``kpi_vs_parameter.csv``,
 ``sensitivity.csv``, and per KPI ``<kpi>_vs_parameters.png`` and ``<kpi>_sensitivity.png``.
+
+A store with tasks not done (pending, running — a sweep still going or interrupted — or
+failed) gives a **partial** analysis: it is refused unless asked for (``partial_ok``,
+``--partial-ok``), and then says so — "partial: 594 of 1,800 tasks done" — wherever it is
+shown or written. The counts and the results are read in one snapshot of the store, so the
+count describes exactly the rows analysed even while a sweep writes.
+
+The store must hold this experiment: the file is compared with the store's parsed copy
+(as ``--resume`` does), and any difference that changes the numbers is named.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import numpy as np
 from scipy import stats
 
 from model.errors import HalfstepError
+from model.simulation.kpis import kpi_bounds
 from model.stats import mean_ci
 from model.sweep.store import Store, StoreError, store_path
 
@@ -40,9 +50,9 @@ if TYPE_CHECKING:
 
     from model.sweep.experiment import Experiment
 
-__all__ = ["Analysis", "analyze", "load_results", "srrc"]
+__all__ = ["Analysis", "PartialSweepError", "SweepStatus", "analyze", "load_results", "srrc"]
 
-ANALYSIS_HINT = "pip install 'halfstep[analysis]'"
+ANALYSIS_HINT = "pip install 'pandas>=2.0' 'SALib>=1.4.7' (both come with halfstep; this environment lacks them)"
 METHODS = {"sobol": "Sobol (SALib)", "morris": "Morris (SALib)"}
 SRRC = "SRRC (standardized rank regression)"
 #: The indices each design gets; the first is the one tables and figures lead with.
@@ -58,27 +68,89 @@ def _pandas() -> Any:
     return pandas
 
 
+class PartialSweepError(HalfstepError):
+    """An analysis asked of a sweep with tasks not done, without ``partial_ok`` (``--partial-ok``)."""
+
+
+@dataclass(frozen=True)
+class SweepStatus:
+    """How many of a sweep's tasks are done, pending, running and failed (when it was read)."""
+
+    done: int
+    pending: int = 0
+    running: int = 0
+    failed: int = 0
+
+    @property
+    def tasks(self) -> int:
+        return self.done + self.pending + self.running + self.failed
+
+    @property
+    def partial(self) -> bool:
+        return self.done < self.tasks
+
+    def __str__(self) -> str:
+        """``partial: 594 of 1,800 tasks done`` or ``complete: 1,800 of 1,800 tasks done``."""
+        return f"{'partial' if self.partial else 'complete'}: {self.done:,} of {self.tasks:,} tasks done"
+
+    def detail(self) -> str:
+        """The status with what the other tasks are: ``partial: 594 of 1,800 tasks done (1,200 pending, 6 failed)``."""
+        rest = [
+            f"{n:,} {what}"
+            for what, n in (("pending", self.pending), ("running", self.running), ("failed", self.failed))
+            if n
+        ]
+        return str(self) + (f" ({', '.join(rest)})" if rest else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": "partial" if self.partial else "complete",
+            "text": str(self),
+            "tasks": self.tasks,
+            "done": self.done,
+            "pending": self.pending,
+            "running": self.running,
+            "failed": self.failed,
+        }
+
+
+def _snapshot(path: Path, check: Any = None) -> tuple[SweepStatus, pd.DataFrame]:
+    """The store's task counts and results as one consistent read (a sweep may be writing).
+
+    ``check(status)`` runs before the results are read: it may refuse without reading them.
+    """
+    pd = _pandas()
+    store = Store.open(path)
+    try:
+        store.con.execute("BEGIN")  # one read transaction: a WAL snapshot
+        try:
+            counts = store.counts()
+            status = SweepStatus(counts["done"], counts["pending"], counts["running"], counts["failed"])
+            if check is not None:
+                check(status)
+            df = pd.DataFrame(store.results(), columns=["point", "policy", "replication", "kpi", "value"])
+            params = pd.DataFrame.from_dict(store.point_values(), orient="index")
+        finally:
+            store.con.execute("COMMIT")
+    finally:
+        store.close()
+    params.index.name = "point"
+    return status, df.join(params, on="point")
+
+
 def load_results(path: str | Path) -> pd.DataFrame:
     """A sweep's results, one row per point × policy × replication × KPI, with the point's parameter values.
 
     ``path`` is the experiment file, its output folder, or the ``sweep.sqlite`` store.
     Columns: point, policy, replication, kpi, value (NaN where a KPI is undefined), then
-    one column per parameter.
+    one column per parameter. A sweep still running or stopped gives the tasks done so far.
     """
-    pd = _pandas()
-    store = Store.open(store_path(path))
-    try:
-        df = pd.DataFrame(store.results(), columns=["point", "policy", "replication", "kpi", "value"])
-        params = pd.DataFrame.from_dict(store.point_values(), orient="index")
-    finally:
-        store.close()
-    params.index.name = "point"
-    return df.join(params, on="point")
+    return _snapshot(store_path(path))[1]
 
 
 @dataclass
 class Analysis:
-    """What analyze computed: the two tables (DataFrames) and the method used for the indices."""
+    """What analyze computed: the two tables (DataFrames), the method used for the indices, and the tasks done."""
 
     method: str
     kpis: list[str]
@@ -86,6 +158,12 @@ class Analysis:
     sensitivity: pd.DataFrame
     points: int
     replications: int
+    status: SweepStatus | None = None  # None: not known (an Analysis built by hand)
+
+    @property
+    def partial(self) -> bool:
+        """Some of the sweep's tasks were not done: the tables cover only those that were."""
+        return self.status is not None and self.status.partial
 
 
 def srrc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -159,7 +237,7 @@ def _vs_parameter(df: pd.DataFrame, kpi: str, e: Experiment) -> list[dict]:
     for p in e.parameters:
         groups = _bins(sub[p.name], e.spec.analysis.bins, discrete)
         for (policy, group), part in sub.groupby(["policy", groups], observed=True, sort=True):
-            ci = mean_ci(part["value"].to_numpy())
+            ci = mean_ci(part["value"].to_numpy(), bounds=kpi_bounds(kpi))
             if hasattr(group, "left"):  # a quantile bin of a continuous parameter
                 low, high, x = group.left, group.right, float(part[p.name].astype(float).mean())
             else:
@@ -207,23 +285,52 @@ def _sensitivity(df: pd.DataFrame, kpi: str, e: Experiment) -> list[dict]:
     return rows
 
 
-def analyze(experiment: Experiment, kpis: list[str] | None = None) -> Analysis:
-    """KPI-vs-parameter tables and sensitivity indices of a finished (or partly finished) sweep."""
+def _check_same_experiment(meta: dict[str, str], experiment: Experiment) -> None:
+    """The store was filled from this experiment and base scenario (compared parsed, like a resume)."""
+    from model.sweep.runner import changes_since, sweep_meta
+
+    # versions may differ: the numbers are stored; an old store's base scenario is not compared (it was not before)
+    changes = changes_since(meta, sweep_meta(experiment), versions=False, by_hash=False)
+    if changes:
+        raise StoreError(
+            f"{experiment.store_path} was filled from another version of {experiment.path}: "
+            + "; and ".join(changes)
+            + ". Restore what changed, or rerun the sweep (--force) before analysing it"
+        )
+
+
+def analyze(experiment: Experiment, kpis: list[str] | None = None, *, partial_ok: bool = False) -> Analysis:
+    """KPI-vs-parameter tables and sensitivity indices of a sweep.
+
+    A sweep with tasks not done is refused (:class:`PartialSweepError`) unless ``partial_ok``;
+    then the analysis covers the tasks done and ``Analysis.status`` says how many.
+    """
     pd = _pandas()
     store = Store.open(experiment.store_path)
     try:
-        if store.meta().get("experiment_sha256") != experiment.sha256:
-            raise StoreError(
-                f"{experiment.store_path} was filled from another version of {experiment.path}; "
-                "rerun the sweep (--force) before analysing it"
-            )
+        _check_same_experiment(store.meta(), experiment)
     finally:
         store.close()
     chosen = kpis or experiment.spec.analysis.kpis or [experiment.kpis[0]]
     for k in chosen:
         if k not in experiment.kpis:
             raise HalfstepError(f"--kpi {k}: not kept by this sweep (kept: {', '.join(experiment.kpis)})")
-    df = load_results(experiment.store_path)
+
+    def refuse_partial(status: SweepStatus) -> None:
+        if status.done == 0:
+            raise PartialSweepError(f"{experiment.store_path}: {status.detail()}: nothing to analyse yet")
+        if status.partial and not partial_ok:
+            rest = (
+                "finish the sweep first (halfstep sweep … --resume)"
+                if status.pending or status.running
+                else "rerun the failed tasks first (halfstep sweep … --resume --retry-failed)"
+            )
+            raise PartialSweepError(
+                f"{experiment.store_path}: {status.detail()}; analyse what is done with --partial-ok "
+                f"(partial_ok=True in Python), or {rest}"
+            )
+
+    status, df = _snapshot(experiment.store_path, refuse_partial)
     vs = [r for k in chosen for r in _vs_parameter(df, k, experiment)]
     sens = [r for k in chosen for r in _sensitivity(df, k, experiment)]
     return Analysis(
@@ -233,4 +340,5 @@ def analyze(experiment: Experiment, kpis: list[str] | None = None) -> Analysis:
         sensitivity=pd.DataFrame(sens),
         points=int(df["point"].nunique()),
         replications=experiment.replications,
+        status=status,
     )

@@ -42,8 +42,10 @@ from scipy import optimize
 
 from model.allocation.policies import make_plan
 from model.errors import Problem, ScenarioError
-from model.scenario.loading import BASELINE, baseline_path, key_path, problems_from_validation, read_toml
+from model.scenario.loading import BASELINE, baseline_path, read_toml
+from model.scenario.problems import key_path, problems_from_validation
 from model.scenario.schema import PLAN_POLICIES, PositiveInt, Strict
+from model.simulation.kpis import kpi_bounds
 from model.simulation.replications import replicate
 from model.stats import mean_ci
 from model.sweep.experiment import key_problems, point_overrides, scenario_at
@@ -237,7 +239,7 @@ def calibrate(
     check = _statistics(data, overrides, spec, spec.calibration.check_replications, _CHECK_POINT)
     fits = []
     for i, t in enumerate(spec.targets):
-        ci = mean_ci(check[t.statistic])
+        ci = mean_ci(check[t.statistic], bounds=kpi_bounds(t.statistic))
         fits.append(
             TargetFit(
                 t.statistic,

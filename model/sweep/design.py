@@ -89,7 +89,7 @@ def _morris(spec: ExperimentFile, source: str) -> np.ndarray:
         from SALib.sample import morris
     except ImportError:
         raise HalfstepError(
-            f"{source}: a morris design needs SALib; install it with: pip install 'halfstep[analysis]'"
+            f"{source}: a morris design needs SALib (it comes with halfstep; this environment lacks it): pip install 'SALib>=1.4.7'"
         ) from None
     return morris.sample(
         salib_problem(spec), spec.design.points or 1, num_levels=spec.design.levels, seed=spec.experiment.seed

@@ -28,15 +28,9 @@ import tomli_w
 from pydantic import ValidationError
 
 from model.errors import Problem, ScenarioError
-from model.scenario.loading import (
-    BASELINE,
-    baseline_path,
-    key_path,
-    problems_from_validation,
-    read_toml,
-    scenario_from_dict,
-)
+from model.scenario.loading import BASELINE, baseline_path, read_toml, scenario_from_dict
 from model.scenario.overrides import apply_overrides
+from model.scenario.problems import key_path, problems_from_validation
 from model.scenario.schema import Scenario
 from model.sweep.design import design_values
 from model.sweep.spec import DESIGNS, ExperimentFile, KeyedParameter, ParameterSpec, Value
@@ -130,7 +124,11 @@ def load_experiment(path: str | Path, output: str | Path | None = None) -> Exper
         raise ScenarioError(source, problems)
     base = spec.experiment.scenario
     base_path = baseline_path() if base == BASELINE else (path.parent / base)
-    base_data = read_toml(base_path)
+    try:
+        base_data = read_toml(base_path)
+    except ScenarioError as e:  # name the key that points at the file, and the file
+        problems = [Problem("experiment.scenario", f"{base_path}: {p.message}", base) for p in e.problems]
+        raise ScenarioError(source, problems) from None
     base_source = BASELINE if base == BASELINE else str(base_path)
     points = [
         Point(i, values, point_overrides(spec.parameters, values))

@@ -3,9 +3,16 @@
 ``halfstep sweep EXPERIMENT`` creates the store (:mod:`model.sweep.store`) with every point and
 task pending, then hands the unfinished tasks to an executor (:mod:`model.sweep.executors`)
 and records each result the moment it comes back. ``--resume`` opens the same store and
-runs only what is not finished — after checking that the experiment file, the base
-scenario and the software versions are those the store was started with, since mixing
-two of them would make the numbers of one sweep come from two experiments.
+runs only what is not finished — after checking that the experiment, the base scenario
+and the software versions are those the store was started with, since mixing two of them
+would make the numbers of one sweep come from two experiments. The experiment and the
+base scenario are compared as parsed data (a comment, blank lines or the order of keys
+change nothing), and a refusal names every key that differs with its old and new value.
+
+Interrupted (Ctrl-C, SIGTERM), a sweep keeps every finished task, puts the tasks it had
+handed out back to pending, and raises :class:`SweepInterrupted` — a KeyboardInterrupt that
+says how many tasks the store keeps. Pool workers start with both signals blocked
+(:func:`model.simulation.replications.interrupts_held`): they print nothing.
 
 A task (:mod:`model.sweep.task`) is one point × one replication running every policy on
 common random numbers; its seeds come from (experiment seed, point, replication), so the
@@ -14,18 +21,24 @@ stored numbers are the same for any executor and any number of workers.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from model.simulation.replications import interrupts_held
 from model.sweep.executors import check_executor, executor_tasks
 from model.sweep.experiment import Experiment, experiment_json
-from model.sweep.store import Store, StoreError, store_lock
-from model.sweep.task import TaskSpec
+from model.sweep.store import Store, StoreError, differences, store_lock
+from model.sweep.task import TaskResult, TaskSpec
 from model.version import versions
 
-__all__ = ["SweepSummary", "run_sweep"]
+__all__ = ["SweepInterrupted", "SweepSummary", "changes_since", "experiment_changes", "run_sweep", "sweep_meta"]
+
+#: Differences listed in a refusal; the rest are counted.
+_LISTED = 8
 
 
 @dataclass
@@ -48,10 +61,44 @@ class SweepSummary:
         return self.tasks - self.done - self.failed
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C or SIGTERM; every finished task is kept in the store.
 
-def _meta(experiment: Experiment) -> dict[str, str]:
-    import json
+    ``str()`` is the line the command prints: ``interrupted: 115 of 180 tasks kept in STORE;
+    resume with --resume``.
+    """
 
+    def __init__(self, store: Path, tasks: int, done: int, failed: int) -> None:
+        self.store, self.tasks, self.done, self.failed = store, tasks, done, failed
+        kept = done + failed
+        of_them = f" ({failed} of them failed)" if failed else ""
+        super().__init__(f"interrupted: {kept:,} of {tasks:,} tasks kept in {store}{of_them}; resume with --resume")
+
+
+def base_json(data: dict[str, Any]) -> str:
+    """The base scenario as parsed, as canonical JSON (kept in the store's meta)."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _matters(key: str) -> bool:
+    return not (key in ("experiment.name", "experiment.output") or key.startswith("analysis."))
+
+
+def experiment_changes(old_json: str, new_json: str) -> list[str]:
+    """The differences that change a sweep's numbers between two experiments (``experiment_json``).
+
+    Left out: the name, the output folder and the [analysis] table — they change no stored number.
+    """
+    return differences(json.loads(old_json), json.loads(new_json), ignore=lambda k: not _matters(k))
+
+
+def _listed(changes: list[str]) -> str:
+    shown = "; ".join(changes[:_LISTED])
+    return shown + (f"; … and {len(changes) - _LISTED} more" if len(changes) > _LISTED else "")
+
+
+def sweep_meta(experiment: Experiment) -> dict[str, str]:
+    """The facts a new store's ``meta`` table keeps about its sweep (and a resume compares)."""
     return {
         "experiment_path": str(experiment.path),
         "experiment_sha256": experiment.sha256,
@@ -59,6 +106,7 @@ def _meta(experiment: Experiment) -> dict[str, str]:
         "experiment_json": experiment_json(experiment.spec),
         "base_scenario": experiment.base_source,
         "base_sha256": experiment.base_sha256,
+        "base_json": base_json(experiment.base_data),
         "versions": json.dumps(versions(), sort_keys=True),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "task": "point × replication; every policy on common random numbers",
@@ -67,25 +115,79 @@ def _meta(experiment: Experiment) -> dict[str, str]:
     }
 
 
-def _check_resumable(store: Store, meta: dict[str, str]) -> None:
-    old = store.meta()
-    for key, what in (
-        ("experiment_sha256", "the experiment file"),
-        ("base_sha256", "the base scenario file"),
-        ("versions", "the software versions"),
-    ):
-        if old.get(key) != meta[key]:
-            raise StoreError(
-                f"{store.path}: {what} changed since this sweep started ({key} {_short(old.get(key))} → "
-                f"{_short(meta[key])}); resuming would mix two experiments in one store. "
-                "Restore it, or pass --force to start the sweep over"
+def changes_since(
+    old: dict[str, str], meta: dict[str, str], *, versions: bool = True, by_hash: bool = True
+) -> list[str]:
+    """What differs between a store's meta and this invocation's, in words; empty when nothing that matters does.
+
+    The experiment and the base scenario are compared parsed, key by key. A store without a
+    parsed copy (made by an older halfstep) is compared by the file's SHA-256 — for the base
+    scenario only with ``by_hash``; ``versions`` compares the number-deciding package versions.
+    """
+    out = []
+    if "experiment_json" in old:
+        changes = experiment_changes(old["experiment_json"], meta["experiment_json"])
+        if changes:
+            out.append(f"the experiment file changed since this sweep started: {_listed(changes)}")
+    elif old.get("experiment_sha256") != meta["experiment_sha256"]:
+        out.append(
+            "the experiment file changed since this sweep started (its SHA-256 differs; "
+            "this store keeps no parsed experiment to say which keys)"
+        )
+    if "base_json" in old:
+        changes = differences(json.loads(old["base_json"]), json.loads(meta["base_json"]))
+        if changes:
+            out.append(
+                f"the base scenario {meta['base_scenario']} changed since this sweep started: {_listed(changes)}"
             )
+    elif by_hash and old.get("base_sha256") != meta["base_sha256"]:
+        out.append(
+            f"the base scenario file {meta['base_scenario']} changed since this sweep started (its SHA-256 differs; "
+            "this store predates the parsed comparison, so even a comment or a blank line counts)"
+        )
+    if not versions:
+        return out
+    try:
+        was, now = json.loads(old.get("versions", "")), json.loads(meta["versions"])
+    except ValueError:
+        was, now = None, None
+    if not isinstance(was, dict):
+        if old.get("versions") != meta["versions"]:
+            out.append("the software versions changed since this sweep started (the store's are unreadable)")
+    else:
+        changed = [
+            f"{k} {was.get(k, '(absent)')} → {now.get(k, '(absent)')}"
+            for k in sorted(was.keys() | now.keys())
+            if was.get(k) != now.get(k)
+        ]
+        if changed:
+            out.append(f"the software versions changed since this sweep started: {'; '.join(changed)}")
+    return out
 
 
-def _short(text: str | None) -> str:
-    if text is None:
-        return "missing"
-    return text if len(text) <= 80 else text[:12] + "…"
+def _check_resumable(store: Store, meta: dict[str, str]) -> None:
+    problems = changes_since(store.meta(), meta)
+    if problems:
+        raise StoreError(
+            f"{store.path}: " + "; and ".join(problems) + ". Resuming would mix two experiments in one store: "
+            "restore what changed, or pass --force to start the sweep over"
+        )
+
+
+def _spawn_held(specs: Iterable[TaskSpec], workers: int) -> Iterator[TaskSpec]:
+    """The specs, the first ``workers`` handed out with SIGINT and SIGTERM held.
+
+    A local pool starts a worker process on each of its first ``workers`` submits, which
+    follow these specs one by one (the executor asks for the next spec right after each
+    submit): started with both signals blocked, the workers ignore Ctrl-C and SIGTERM and
+    print nothing, and the sweep stops them. A signal held meanwhile is delivered at once.
+    """
+    for i, spec in enumerate(specs):
+        if i < workers:
+            with interrupts_held():
+                yield spec
+        else:
+            yield spec
 
 
 def run_sweep(
@@ -103,7 +205,7 @@ def run_sweep(
         raise StoreError("--resume continues a sweep and --force starts it over: give one of them")
     check_executor(executor, workers)
     t0 = time.perf_counter()
-    meta = _meta(experiment)
+    meta = sweep_meta(experiment)
     path = experiment.store_path
     with store_lock(path):
         if resume:
@@ -113,6 +215,8 @@ def run_sweep(
             _check_resumable(store, meta)
         else:
             store = Store.create(experiment, meta, force=force)
+        specs: Generator[TaskSpec] | None = None
+        results: Generator[TaskResult] | None = None
         try:
             todo = store.todo(retry_failed=retry_failed)
             counts = store.counts()
@@ -120,26 +224,30 @@ def run_sweep(
             finished = already = total - len(todo)
             failed = 0 if retry_failed else counts["failed"]
             by_point = {p.index: p for p in experiment.points}
-            specs = (
-                TaskSpec(
-                    task=row.task,
-                    point=row.point,
-                    replication=row.replication,
-                    seed=row.seed,
-                    overrides=by_point[row.point].overrides,
-                    policies=experiment.policies,
-                    kpis=experiment.kpis,
-                    base_data=experiment.base_data,
-                    base_sha256=experiment.base_sha256,
-                    source=experiment.base_source,
-                    stream_point=experiment.stream_point(row.point),
-                )
-                for row in todo
+            specs = _spawn_held(
+                (
+                    TaskSpec(
+                        task=row.task,
+                        point=row.point,
+                        replication=row.replication,
+                        seed=row.seed,
+                        overrides=by_point[row.point].overrides,
+                        policies=experiment.policies,
+                        kpis=experiment.kpis,
+                        base_data=experiment.base_data,
+                        base_sha256=experiment.base_sha256,
+                        source=experiment.base_source,
+                        stream_point=experiment.stream_point(row.point),
+                    )
+                    for row in todo
+                ),
+                workers if executor == "local" and workers > 1 else 0,
             )
             if on_progress:
                 on_progress(finished, total, failed)
             ran = 0
-            for result in executor_tasks(executor, workers, specs, lambda s: store.dispatched(s.task)):
+            results = executor_tasks(executor, workers, specs, lambda s: store.dispatched(s.task))
+            for result in results:
                 store.record(result)
                 ran += 1
                 finished += 1
@@ -159,5 +267,13 @@ def run_sweep(
                 workers=workers,
                 failures=store.failures(),
             )
+        except KeyboardInterrupt:
+            if results is not None:
+                results.close()  # the executor stops now: its workers shut down, no result comes back
+            store.release_running()
+            counts = store.counts()
+            raise SweepInterrupted(path, sum(counts.values()), counts["done"], counts["failed"]) from None
         finally:
+            if specs is not None:
+                specs.close()  # whatever happened, no signal stays held
             store.close()

@@ -17,6 +17,10 @@ task was handed to a worker, so a resumed sweep can show that no finished task r
 
 A new store is built under a temporary name and renamed into place once its points and
 tasks are written: a store either exists whole or not at all.
+
+:func:`differences` compares two parsed documents (the experiment, the base scenario, the
+versions kept in ``meta``) key path by key path, so a resume or an analysis can name what
+changed — ``experiment.replications: 3 → 5`` — rather than two hashes.
 """
 
 from __future__ import annotations
@@ -28,10 +32,10 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from model.errors import HalfstepError, RunFolderError
 
@@ -39,7 +43,7 @@ if TYPE_CHECKING:
     from model.sweep.experiment import Experiment
     from model.sweep.task import TaskResult
 
-__all__ = ["SCHEMA", "Store", "StoreError", "TaskRow", "store_lock", "store_path"]
+__all__ = ["SCHEMA", "Store", "StoreError", "TaskRow", "differences", "flatten", "store_lock", "store_path"]
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,28 +113,42 @@ class Store:
         partial = path.with_name(path.name + ".partial")
         _remove_database(partial)
         con = _connect(partial)
-        with _transaction(con):
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    con.execute(statement)
-            con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
-            con.executemany(
-                "INSERT INTO points VALUES (?, ?, ?)",
-                [(p.index, p.label(), json.dumps(list(p.overrides), ensure_ascii=False)) for p in experiment.points],
-            )
-            con.executemany(
-                "INSERT INTO point_values VALUES (?, ?, ?)",
-                [(p.index, k, v) for p in experiment.points for k, v in p.values.items()],
-            )
-            reps = experiment.replications
-            con.executemany(
-                "INSERT INTO tasks (task, point, replication, seed, spawn_key) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (p.index * reps + r, p.index, r, experiment.seed, _spawn_key(experiment.stream_point(p.index), r))
-                    for p in experiment.points
-                    for r in range(reps)
-                ],
-            )
+        try:
+            with _transaction(con):
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+                con.executemany(
+                    "INSERT INTO points VALUES (?, ?, ?)",
+                    [
+                        (p.index, p.label(), json.dumps(list(p.overrides), ensure_ascii=False))
+                        for p in experiment.points
+                    ],
+                )
+                con.executemany(
+                    "INSERT INTO point_values VALUES (?, ?, ?)",
+                    [(p.index, k, v) for p in experiment.points for k, v in p.values.items()],
+                )
+                reps = experiment.replications
+                con.executemany(
+                    "INSERT INTO tasks (task, point, replication, seed, spawn_key) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (
+                            p.index * reps + r,
+                            p.index,
+                            r,
+                            experiment.seed,
+                            _spawn_key(experiment.stream_point(p.index), r),
+                        )
+                        for p in experiment.points
+                        for r in range(reps)
+                    ],
+                )
+        except BaseException:  # an error or an interruption: no half-built store is left beside the real one
+            con.close()
+            _remove_database(partial)
+            raise
         con.close()
         _remove_database(path)  # --force: the old database and its WAL go only now
         os.replace(partial, path)
@@ -188,6 +206,11 @@ class Store:
 
     # --- writing (the sweep's process only) --------------------------------------------------
 
+    def release_running(self) -> int:
+        """After an interruption: tasks handed out but not finished are pending again (their attempts stay counted)."""
+        with _transaction(self.con):
+            return self.con.execute("UPDATE tasks SET status = 'pending' WHERE status = 'running'").rowcount
+
     def dispatched(self, task: int) -> None:
         """A task was handed to a worker: count the attempt."""
         with _transaction(self.con):
@@ -218,6 +241,48 @@ class Store:
                     result.task,
                 ),
             )
+
+
+def flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
+    """A parsed JSON/TOML document as {key path: value}: ``experiment.seed``, ``parameters[0].values``.
+
+    Tables are followed key by key and lists of tables item by item; any other list is one value.
+    """
+    if isinstance(doc, dict):
+        out: dict[str, Any] = {}
+        for k, v in doc.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out or {prefix: {}}
+    if isinstance(doc, list) and any(isinstance(v, dict | list) for v in doc):
+        out = {}
+        for i, v in enumerate(doc):
+            out.update(flatten(v, f"{prefix}[{i}]"))
+        return out
+    return {prefix: doc}
+
+
+_ABSENT = object()
+
+
+def _show(v: Any, width: int = 60) -> str:
+    if v is _ABSENT:
+        return "(absent)"
+    text = json.dumps(v, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def differences(old: Any, new: Any, *, ignore: Callable[[str], bool] = lambda _key: False) -> list[str]:
+    """Every key path whose value differs between two parsed documents, as ``key: old → new`` (sorted).
+
+    ``ignore(key)`` leaves out keys that cannot change the result compared.
+    """
+    a, b = flatten(old), flatten(new)
+    out = []
+    for key in sorted(a.keys() | b.keys()):
+        va, vb = a.get(key, _ABSENT), b.get(key, _ABSENT)
+        if va != vb and not ignore(key):
+            out.append(f"{key}: {_show(va)} → {_show(vb)}")
+    return out
 
 
 @contextlib.contextmanager

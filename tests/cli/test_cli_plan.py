@@ -97,3 +97,19 @@ def test_chinese_names_end_to_end(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "至尊" in r.stdout
     assert "至尊" in (tmp_path / "计划" / "plan.csv").read_text(encoding="utf-8")
+
+
+def test_a_plan_records_its_scenario_and_what_ifs(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_bytes(baseline_path().read_bytes())
+    r = halfstep("plan", str(scenario), "--set", "budget.benefits_cny=+10%", "--out", str(tmp_path / "p"))
+    assert r.returncode == 0, r.stderr
+    assert "what-if: budget.benefits_cny=+10%" in r.stdout
+    doc = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
+    assert doc["source"] == {"scenario": str(scenario.resolve()), "overrides": ["budget.benefits_cny=+10%"]}
+    plain = halfstep("plan", "--out", str(tmp_path / "q"))
+    assert json.loads((tmp_path / "q" / "plan.json").read_text(encoding="utf-8"))["source"] == {
+        "scenario": "baseline",
+        "overrides": [],
+    }
+    assert "what-if" not in plain.stdout

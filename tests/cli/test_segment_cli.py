@@ -42,7 +42,7 @@ def test_synthetic_accounts_segment_validate_and_run(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "book.segments.json").read_text(encoding="utf-8"))
     assert sum(t["accounts"] for t in summary["tiers"]) == 400
     assert abs(sum(t["spend_share"] for t in summary["tiers"]) - 1) < 1e-9
-    rows = (tmp_path / "book.segments.csv").read_text(encoding="utf-8").splitlines()
+    rows = (tmp_path / "book.segments.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 401 and "深圳" in rows[1]
     assert halfstep("validate", str(book)).returncode == 0
     r = halfstep(

@@ -27,7 +27,7 @@ def _run(folder: Path, data: dict, seed: int = 3, reps: int = 4) -> Path:
 
 
 def _column(folder: Path, policy: str, kpi: str) -> list[float]:
-    with (folder / "outcomes.csv").open(encoding="utf-8") as f:
+    with (folder / "outcomes.csv").open(encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if r["policy"] == policy]
     return [float(r[kpi]) for r in sorted(rows, key=lambda r: int(r["replication"]))]
 
@@ -87,7 +87,7 @@ def test_compare_with_set_reruns_a_paired_whatif(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "what-if − a: paired" in r.stdout and "common random numbers" in r.stdout
     assert "changed: resources.escort_staff.staff_on_duty" in r.stdout
-    with (out / "comparison.csv").open(encoding="utf-8") as f:
+    with (out / "comparison.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert rows and {x["method"] for x in rows} == {"paired"} and {x["run"] for x in rows} == {"what-if"}
     util = next(x for x in rows if x["policy"] == "halfstep" and x["kpi"] == "escort_utilization")

@@ -195,5 +195,5 @@ def test_load_results_without_pandas_says_how_to_install_it(tmp_path, monkeypatc
     e = load_experiment(lhs_experiment(tmp_path, points=2, reps=1))
     run_sweep(e)
     monkeypatch.setitem(__import__("sys").modules, "pandas", None)
-    with pytest.raises(HalfstepError, match=r"pip install 'halfstep\[analysis\]'"):
+    with pytest.raises(HalfstepError, match=r"needs pandas; install it with: pip install 'pandas>=2.0'"):
         __import__("model").load_results(e.store_path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,17 +12,7 @@ import pytest
 
 from model.sweep.experiment import load_experiment
 from model.sweep.runner import run_sweep
-from tests.helpers import lhs_experiment, results_table, task_table
-
-
-def _done(store) -> int:
-    if not store.exists():
-        return 0
-    try:
-        with sqlite3.connect(store, timeout=5) as con:
-            return con.execute("SELECT COUNT(*) FROM tasks WHERE status = 'done'").fetchone()[0]
-    except sqlite3.OperationalError:  # the store is being renamed into place
-        return 0
+from tests.helpers import done_tasks, lhs_experiment, results_table, task_table
 
 
 @pytest.mark.slow
@@ -36,7 +25,7 @@ def test_killed_sweep_resumes_without_recomputing_finished_tasks(tmp_path):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while _done(store) < 6:
+        while done_tasks(store) < 6:
             assert proc.poll() is None, "the sweep ended before it could be killed"
             assert time.monotonic() < deadline, "the sweep made no progress"
             time.sleep(0.02)
@@ -83,10 +72,10 @@ def test_a_lost_dask_worker_loses_nothing_on_a_running_scheduler(tmp_path):
 
         def kill_one_worker() -> None:
             deadline = time.monotonic() + 120
-            while _done(e.store_path) < 4 and time.monotonic() < deadline:
+            while done_tasks(e.store_path) < 4 and time.monotonic() < deadline:
                 time.sleep(0.02)
             os.kill(victim, signal.SIGKILL)
-            at_kill.append(_done(e.store_path))
+            at_kill.append(done_tasks(e.store_path))
             killed.set()
 
         threading.Thread(target=kill_one_worker, daemon=True).start()

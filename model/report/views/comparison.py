@@ -10,7 +10,7 @@ from rich.table import Table
 
 from model.report.comparison import Comparison
 from model.report.run_folder import RunRecord
-from model.report.views.format import fmt_ci
+from model.report.views.format import fmt_ci, shown
 from model.report.views.page import figure, page, para, table
 from model.report.views.style import POLICY_COLORS, figure_style, png, subplots
 from model.simulation.kpis import COMPARE_KPIS
@@ -36,7 +36,7 @@ def _method_sentence(c: Comparison, other: RunRecord) -> str:
 
 
 def _params(diffs: list[tuple[str, Any, Any]], limit: int = 12) -> list[str]:
-    lines = [f"{k}: {a!r} → {b!r}" for k, a, b in diffs if k != "scenario.name"]
+    lines = [f"{k}: {shown(a)} → {shown(b)}" for k, a, b in diffs if k != "scenario.name"]
     if len(lines) > limit:
         lines = [*lines[:limit], f"… and {len(lines) - limit} more (see parameter_differences in comparison.html)"]
     return lines or ["no scenario parameter differs"]
@@ -123,7 +123,7 @@ def comparison_html(c: Comparison, fig_png: bytes) -> str:
         sections += [
             f"<section><h2>{html.escape(other.label)} − {html.escape(ref.label)}</h2>",
             para(_method_sentence(c, other).capitalize() + "."),
-            table(["changed parameter", ref.label, other.label], [(k, a, b) for k, a, b in c.parameters[other.label]])
+            table(["changed parameter", ref.label, other.label], [(k, shown(a), shown(b)) for k, a, b in c.parameters[other.label]])
             if c.parameters[other.label]
             else para("No scenario parameter differs."),
             table(

@@ -27,6 +27,8 @@ from model.stats import mean_ci
 
 __all__ = ["render_figures"]
 
+_NONNEG = (0.0, float("inf"))  # costs and counts: their intervals are cut at 0
+
 _KPI_PANELS = (
     ("net_value", "Net value (PV − cost), CNY"),
     ("perceived_value_per_trip", "PV per trip requested, CNY"),
@@ -105,7 +107,7 @@ def over_service_figure(result: RunResult) -> bytes:
     dims = result.scenario.dimension_names
     fig, ax = subplots(figsize=(max(6.0, 0.9 * len(dims) + 2), 3.6))
     series = {
-        p: [mean_ci([o.over_service_by_dimension[j] for o in result.of(p)]) for j in range(len(dims))]
+        p: [mean_ci([o.over_service_by_dimension[j] for o in result.of(p)], bounds=_NONNEG) for j in range(len(dims))]
         for p in _simulated(result)
     }
     bars_with_ci(ax, dims, series)
@@ -125,7 +127,10 @@ def failures_figure(result: RunResult, summary: dict) -> bytes:
         {p: [summary["policies"][p]["kpis"][k] for k in kinds] for p in pols},
     )
     axes[0].set_title("Service failures by kind (promised, not delivered)")
-    by_tier = {p: [mean_ci([sum(o.by_tier[t][k] for k in kinds) for o in result.of(p)]) for t in tiers] for p in pols}
+    by_tier = {
+        p: [mean_ci([sum(o.by_tier[t][k] for k in kinds) for o in result.of(p)], bounds=_NONNEG) for t in tiers]
+        for p in pols
+    }
     bars_with_ci(axes[1], tiers, by_tier, legend=False)
     axes[1].set_title("Service failures by tier (all kinds)")
     return png(fig)

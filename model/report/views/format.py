@@ -7,7 +7,7 @@ from typing import Any
 from model.simulation.result import RunResult
 from model.simulation.summary import base_policy
 
-__all__ = ["fmt_ci", "headline", "methods_text"]
+__all__ = ["fmt_ci", "headline", "methods_text", "shown"]
 
 
 def _num(x: float | None, kpi: str) -> str:
@@ -68,7 +68,25 @@ def methods_text(result: RunResult) -> str:
         "base demand, choices, entitlements and escort durations from its own streams of one "
         "`numpy.random.SeedSequence`; all policies meet the same draws (common random numbers), so "
         "differences between policies are estimated replication by replication (paired Student-t intervals). "
-        "Intervals per policy are Student-t 95% intervals over replications. `hindsight` is the LP's value "
+        "Intervals per policy are Student-t 95% intervals over replications, cut at the range a KPI can take "
+        "(a count or a cost is never below 0, a share never above 1: the mean lies inside, so the cut interval "
+        "covers it at least as often). `hindsight` is the LP's value "
         "with each replication's realized demand and no lead cap — a frictionless bound, not a simulation. "
         "Perceived value is counted on every trip requested (flown with us or not); costs on trips flown."
     )
+
+
+def shown(value: Any) -> str:
+    """A parameter's value for people: floats to 10 significant digits (no binary noise), lists item by item.
+
+    ``180000.0 * 1.1`` is stored as 198000.00000000003 and shown as 198000.
+    """
+    if isinstance(value, bool) or value is None:
+        return str(value).lower() if isinstance(value, bool) else "—"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from rich.console import Console
 from rich.table import Table
@@ -40,12 +42,14 @@ def scenario_summary(s: Scenario) -> str:
     return "\n".join(lines)
 
 
-def print_plan(console: Console, p: Plan) -> None:
-    """Levels, per-tier value and cost, resource use and shadow prices in plain words."""
+def print_plan(console: Console, p: Plan, overrides: Sequence[str] = ()) -> None:
+    """Levels, per-tier value and cost, resource use and shadow prices in plain words (and the what-ifs applied)."""
     lead = "" if p.lead is None else f", lead {p.lead:g} step"
     console.print(
         f"[bold]{p.scenario}[/bold] — policy [bold]{p.policy}[/bold]{lead} ({p.solver}: {p.status}, {p.build_seconds + p.solve_seconds:.2f} s)"
     )
+    if overrides:
+        console.print("what-if: " + ", ".join(overrides), markup=False)
 
     levels = Table(title="Levels (share of trips served)", title_justify="left")
     levels.add_column("dimension")
@@ -55,12 +59,16 @@ def print_plan(console: Console, p: Plan) -> None:
         levels.add_row(d, *(f"{p.levels[i, j]:.2f}" for i in range(len(p.tiers))))
     console.print(levels)
 
-    tiers = Table(title="Per tier, over the horizon (CNY)", title_justify="left")
-    for col in ("tier", "trips", "PV/trip", "cost/trip", "PV", "cost", "net value", "over-service"):
+    tiers = Table(
+        title="Per tier, over the horizon (CNY): PV counts every trip requested, cost every trip flown",
+        title_justify="left",
+    )
+    for col in ("tier", "requested", "flown", "PV/request", "cost/flown", "PV", "cost", "net value", "over-service"):
         tiers.add_column(col, justify="left" if col == "tier" else "right")
     for i, t in enumerate(p.tiers):
         tiers.add_row(
             t,
+            f"{p.expected_requests[i]:,.0f}",
             f"{p.expected_trips[i]:,.0f}",
             f"{p.pv_per_trip[i]:,.1f}",
             f"{p.cost_per_trip[i]:,.1f}",
@@ -71,6 +79,7 @@ def print_plan(console: Console, p: Plan) -> None:
         )
     tiers.add_row(
         "total",
+        f"{p.expected_requests.sum():,.0f}",
         f"{p.expected_trips.sum():,.0f}",
         "",
         "",

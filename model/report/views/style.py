@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,7 +26,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["POLICY_COLORS", "bars_with_ci", "cjk_font", "figure_style", "mean_err", "png", "subplots"]
+__all__ = ["POLICY_COLORS", "bars_with_ci", "cjk_font", "figure_style", "mean_err", "png", "subplots", "tick_label"]
 
 #: The house style, on top of the caller's settings, inside :func:`figure_style` only.
 _HOUSE = {"figure.dpi": 110, "axes.grid": True, "grid.alpha": 0.3, "font.size": 9}
@@ -58,13 +59,69 @@ POLICY_COLORS = {
 }
 
 
+# file names of CJK fonts (Noto/Source Han CJK, WenQuanYi, SimHei, YaHei, PingFang, AR PL)
+_CJK_FILES = re.compile(r"cjk|wqy|wenquanyi|sourcehan|simhei|msyh|yahei|pingfang|uming|ukai", re.IGNORECASE)
+
+
 @cache
 def cjk_font() -> str | None:
-    """The first CJK-capable font installed on this machine, or None."""
+    """The first CJK-capable font installed on this machine, or None.
+
+    matplotlib caches its font list; a CJK font installed after the cache was written is
+    not in it. When no CJK font is known, the system's font files are searched for one and
+    any found is added to this process's font list (the cache on disk is left alone).
+    """
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in _CJK_FONTS if n in names), None)
+    fm = font_manager.fontManager
+    names = {f.name for f in fm.ttflist}
+    known = next((n for n in _CJK_FONTS if n in names), None)
+    if known is not None:
+        return known
+    listed = {f.fname for f in fm.ttflist}
+    added: list[str] = []
+    for path in sorted(font_manager.findSystemFonts()):
+        if _CJK_FILES.search(Path(path).name) and path not in listed:
+            try:
+                fm.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read
+                continue
+            added.append(path)
+    if not added:
+        return None
+    names = {f.name for f in fm.ttflist}
+    by_file = {f.fname: f.name for f in fm.ttflist}
+    return next((n for n in _CJK_FONTS if n in names), by_file.get(added[0]))
+
+
+def _width(text: str) -> int:
+    return sum(2 if _HAN.match(ch) else 1 for ch in text)
+
+
+def tick_label(label: str, width: int = 12, lines: int = 3) -> str:
+    """A category label that fits under its bar: wrapped at ``width`` (a Chinese character counts 2), at most ``lines``.
+
+    Short labels are left as they are; a label longer than ``lines`` lines ends in "…".
+    """
+    if _width(label) <= width:
+        return label
+    out: list[str] = []
+    line = ""
+    for word in re.split(r"(?<=[\s_/-])", label):  # break after a space, underscore, slash or hyphen
+        for ch in word:
+            if _width(line + ch) > width:
+                out.append(line)
+                line = ""
+            line += ch
+        if _width(line) > 0.6 * width and len(out) + 1 < lines:
+            out.append(line)
+            line = ""
+    if line:
+        out.append(line)
+    out = [x.strip() for x in out if x.strip()]
+    if len(out) > lines:
+        out = [*out[: lines - 1], out[lines - 1][: max(1, len(out[lines - 1]) - 1)] + "…"]
+    return "\n".join(out)
 
 
 @contextmanager
@@ -131,6 +188,17 @@ def mean_err(stats: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray
     return m, np.nan_to_num(np.vstack([m - lo, hi - m]))
 
 
+def _label_width(ax: Any, groups: int) -> int:
+    """How many label units fit under one group of bars (a Latin character is 1 unit ≈ 0.6 em, a Chinese one 2)."""
+    import matplotlib
+    from matplotlib.font_manager import FontProperties
+
+    fig = ax.get_figure()
+    group_pt = fig.get_figwidth() * ax.get_position().width * 72 / max(groups, 1)
+    font_pt = FontProperties(size=matplotlib.rcParams["xtick.labelsize"]).get_size_in_points()
+    return max(4, int(0.9 * group_pt / (0.6 * font_pt)))
+
+
 def bars_with_ci(
     ax: Any, groups: Sequence[str], series: Mapping[str, Sequence[Mapping[str, Any]]], *, legend: bool = True
 ) -> None:
@@ -148,7 +216,7 @@ def bars_with_ci(
             label=name,
             color=POLICY_COLORS.get(name),
         )
-    ax.set_xticks(x, groups)
+    ax.set_xticks(x, [tick_label(g, _label_width(ax, len(groups)), lines=4) for g in groups])
     ax.axhline(0, color="black", lw=0.6)
     if legend and len(series) > 1:
         ax.legend(fontsize=7)

@@ -1,4 +1,10 @@
-"""A sweep analysis written out: its tables (CSV) and figures (PNG) — KPI against each parameter, sensitivity indices."""
+"""A sweep analysis written out: its tables (CSV) and figures (PNG) — KPI against each parameter, sensitivity indices.
+
+Every analysis folder says how much of the sweep it covers: ``status.json`` (``status``:
+complete or partial, and the task counts), a first ``status`` column in both CSV tables
+(``partial: 594 of 1,800 tasks done``), and — for a partial analysis — the same words in
+every figure's title.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model.files import staged_folder, write_atomic
+from model.files import json_text, staged_folder, write_atomic
 from model.report.views.style import figure_style, png, subplots
 
 if TYPE_CHECKING:
@@ -51,7 +57,7 @@ def _vs_parameter(a: Analysis, e: Experiment, kpi: str, params: list[str]) -> by
     for ax in axes.ravel()[len(params) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=8)
-    fig.suptitle(f"{kpi}: mean and 95% CI over points × replications in each value or bin")
+    fig.suptitle(f"{kpi}: mean and 95% CI over points × replications in each value or bin{_partial(a)}")
     fig.tight_layout()
     return png(fig)
 
@@ -84,18 +90,32 @@ def _sensitivity(a: Analysis, kpi: str, table: Any, params: list[str], policies:
         ax.axvline(0, color="black", linewidth=0.6)
         ax.set_title(index)
     axes.ravel()[0].legend(fontsize=8)
-    fig.suptitle(f"{kpi}: {a.method}, 95% intervals")
+    fig.suptitle(f"{kpi}: {a.method}, 95% intervals{_partial(a)}")
     fig.tight_layout()
     return png(fig)
 
 
+def _partial(a: Analysis) -> str:
+    """A figure title's last line when the analysis covers only part of the sweep."""
+    return f"\n{a.status} (a partial analysis)" if getattr(a, "partial", False) else ""
+
+
+def _with_status(table: Any, a: Analysis) -> Any:
+    """The table with a first column ``status`` — what a spreadsheet shows first and a script can test."""
+    out = table.copy()
+    out.insert(0, "status", str(a.status) if a.status is not None else "")
+    return out
+
+
 def write_analysis(a: Analysis, experiment: Experiment, folder: Path, *, force: bool = False) -> list[str]:
-    """Write the CSV tables and PNG figures into ``folder`` (staged: whole or not at all)."""
+    """Write status.json, the CSV tables and PNG figures into ``folder`` (staged: whole or not at all)."""
     names = []
     with staged_folder(folder, kind="analysis", force=force, inputs=[experiment.path, experiment.store_path]) as stage:
-        write_atomic(stage / "kpi_vs_parameter.csv", a.vs_parameter.to_csv(index=False))
-        write_atomic(stage / "sensitivity.csv", a.sensitivity.to_csv(index=False))
-        names += ["kpi_vs_parameter.csv", "sensitivity.csv"]
+        status = a.status.as_dict() if a.status is not None else {"status": "unknown"}
+        write_atomic(stage / "status.json", json_text({**status, "store": str(experiment.store_path)}))
+        write_atomic(stage / "kpi_vs_parameter.csv", _with_status(a.vs_parameter, a).to_csv(index=False))
+        write_atomic(stage / "sensitivity.csv", _with_status(a.sensitivity, a).to_csv(index=False))
+        names += ["status.json", "kpi_vs_parameter.csv", "sensitivity.csv"]
         for kpi in a.kpis:
             write_atomic(stage / f"{kpi}_vs_parameters.png", vs_parameter_figure(a, experiment, kpi))
             write_atomic(stage / f"{kpi}_sensitivity.png", sensitivity_figure(a, kpi))

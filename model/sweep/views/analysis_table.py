@@ -27,6 +27,8 @@ def _cell(rows) -> str:
 
 
 def print_analysis(console: Console, a: Analysis, e: Experiment) -> None:
+    if a.partial:  # first, before any number: these tables cover only the tasks done
+        console.print(a.status.detail(), markup=False)
     console.print(
         f"{e.spec.experiment.name}: {a.points} points × {a.replications} replications; "
         f"design {e.spec.design.kind}; sensitivity by {a.method}",
