@@ -29,7 +29,7 @@ from typing import Any
 import tomli_w
 
 from model.errors import RunFolderError
-from model.scenario.loading import read_toml
+from model.scenario.loading import read_toml, scenario_origin
 from model.scenario.schema import Scenario
 from model.simulation.kpis import KPIS, TIER_KPIS
 from model.simulation.result import RunResult
@@ -59,6 +59,7 @@ def manifest(result: RunResult, command: list[str] | None, extra: dict[str, Any]
         "timings_seconds": {k: round(v, 4) for k, v in result.timings.items()},
         "failed_runs": len(result.failed()),
         "command": command if command is not None else sys.argv,
+        "source": scenario_origin(result.scenario),  # the scenario file and --set overrides (None: built in code)
         **(extra or {}),
     }
 

@@ -69,7 +69,10 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
             except ScenarioError as e:
                 raise ScenarioError(f"{path} with --set {text}", e.problems) from None
         source += " with --set " + " ".join(overrides)
-    return scenario_from_dict(data, source=source)
+    scenario = scenario_from_dict(data, source=source)
+    _ORIGINS[id(scenario)] = (BASELINE if path == baseline_path() else str(Path(path).resolve()), list(overrides))
+    weakref.finalize(scenario, _ORIGINS.pop, id(scenario), None)
+    return scenario
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
@@ -89,6 +92,8 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> S
 
 #: Where each live scenario validated here came from (by id: a Scenario is not hashable).
 _SOURCES: dict[int, str] = {}
+#: The file (absolute, or "baseline") and the overrides of each live scenario loaded from a file.
+_ORIGINS: dict[int, tuple[str, list[str]]] = {}
 
 
 def scenario_source(scenario: Scenario) -> str | None:
@@ -98,3 +103,9 @@ def scenario_source(scenario: Scenario) -> str | None:
     loader's own messages do.
     """
     return _SOURCES.get(id(scenario))
+
+
+def scenario_origin(scenario: Scenario) -> dict[str, Any] | None:
+    """``{"scenario": absolute path or "baseline", "overrides": [...]}`` of a scenario loaded from a file, for records."""
+    origin = _ORIGINS.get(id(scenario))
+    return None if origin is None else {"scenario": origin[0], "overrides": list(origin[1])}

@@ -69,6 +69,10 @@ def test_report_html_opens_in_chromium_with_every_figure(tmp_path: Path) -> None
             "w: i.naturalWidth, h: i.naturalHeight, shown: i.getBoundingClientRect().width}))"
         )
         headline = page.inner_text("p.lead")
+        overflowing = page.evaluate(  # a table wider than its box hides columns behind a scrollbar
+            "() => Array.from(document.querySelectorAll('div.scroll')).filter(d => d.scrollWidth > d.clientWidth + 1)"
+            ".map(d => d.innerText.slice(0, 80))"
+        )
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
@@ -76,6 +80,10 @@ def test_report_html_opens_in_chromium_with_every_figure(tmp_path: Path) -> None
     assert {i["id"] for i in images} == {"fig-" + f.removesuffix(".png") for f in figures}
     broken = [i for i in images if not (i["ok"] and i["w"] > 100 and i["h"] > 100 and i["shown"] > 100)]
     assert not broken, broken
+    assert not overflowing, overflowing
+    plans = next(i for i in images if i["id"] == "fig-plans")
+    # the heatmap's cell labels are 8 pt at 110 dpi (12 px): shown at ≥ 85% they stay ≥ 10 px high
+    assert plans["shown"] >= 0.85 * plans["w"], plans
     assert all(u.startswith(("file:", "data:")) for u in requests), requests  # nothing fetched from a network
     assert "highest mean net value" in headline
     assert shot.stat().st_size > 10_000

@@ -48,13 +48,13 @@ def _simulated(result: RunResult) -> list[str]:
 
 def plans_figure(result: RunResult) -> bytes:
     plans = list(result.plans.values())
-    cols = min(len(plans), 2)
-    rows = -(-len(plans) // cols)
+    # one plan a row, sized so the page shows it at full size: cell labels stay readable (8 pt)
+    cols, rows = 1, len(plans)
     tiers, dims = plans[0].tiers, plans[0].dimensions
     fig, axes = subplots(
         rows,
         cols,
-        figsize=(0.5 * len(dims) * cols + 2.0, (0.33 * len(tiers) + 2.2) * rows),
+        figsize=(min(0.6 * len(dims) + 2.5, 10.5), (0.3 * len(tiers) + 1.6) * rows),
         squeeze=False,
         layout="constrained",
     )
@@ -66,7 +66,7 @@ def plans_figure(result: RunResult) -> bytes:
         ax.set_yticks(range(len(tiers)), tiers)
         ax.grid(False)
         for (i, j), v in np.ndenumerate(plan.levels):
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6, color="white" if v > 0.6 else "black")
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=8, color="white" if v > 0.6 else "black")
         ax.set_title(f"{plan.policy} (plan's net value {plan.total_net_value:,.0f} CNY)")
     fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6, label="level: share of trips served")
     fig.suptitle("Allocation plans: level per tier × dimension")

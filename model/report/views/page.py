@@ -21,8 +21,8 @@ h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;bor
 p.lead{font-size:1.1rem;background:#f4f7fb;border-left:4px solid #c44e52;padding:.6rem .9rem}
 p.warn{background:#fff4e5;border-left:4px solid #e08a00;padding:.5rem .9rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}
-th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left} thead th{background:#f2f2f2}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:right;white-space:normal}
+th:first-child,td:first-child{text-align:left;white-space:nowrap} thead th{background:#f2f2f2}
 figure{margin:1rem 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85rem;color:#555}
 .scroll{overflow-x:auto;max-width:100%}
