@@ -33,6 +33,7 @@ __all__ = [
     "replication_progress",
     "scenario_file",
     "scenario_source",
+    "whole_number",
 ]
 
 app = typer.Typer(
@@ -157,6 +158,16 @@ def replication_progress(total: int) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, _total: bar.update(task, completed=done)
 
 
+def whole_number(text: str | int) -> int:
+    """Parse an integer option, or refuse it naming the value: ``'two': must be a whole number``."""
+    if isinstance(text, int):
+        return text
+    try:
+        return int(str(text).strip().replace("_", ""))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: must be a whole number") from None
+
+
 def at_least(minimum: int, what: str) -> Callable[[typer.CallbackParam, int | None], int | None]:
     """An option callback: refuse a value below ``minimum`` before the command starts (exit 2).
 
@@ -194,6 +205,7 @@ WorkersOption = Annotated[
     typer.Option(
         "--workers",
         "-w",
+        parser=whole_number,
         callback=at_least(1, "worker processes"),
         help="Worker processes (results do not depend on it).",
     ),
@@ -202,6 +214,7 @@ SeedOption = Annotated[
     int | None,
     typer.Option(
         "--seed",
+        parser=whole_number,
         callback=at_least(0, "a root seed is a non-negative integer"),
         help="Root seed (default: the scenario's).",
     ),

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from model.cli.common import ForceOption, ScenarioArg, SetOption, app, out, scenario_file, scenario_source
+from model.errors import OptionError
 
 
 @app.command()
@@ -44,7 +45,11 @@ def plan(
     from model.api import plan as make
     from model.files import check_target, default_folder, staged_folder, write_atomic
     from model.report.views.plan_table import print_plan
+    from model.scenario.schema import PLAN_POLICIES
 
+    if policy is not None and policy not in PLAN_POLICIES:  # before anything is read or made
+        hint = " (hindsight needs a simulation: use `halfstep run`)" if policy == "hindsight" else ""
+        raise OptionError(f"--policy = {policy!r}: must be one of {', '.join(PLAN_POLICIES)}{hint}")
     folder = out_dir or default_folder("plan", Path(scenario).stem)
     inputs = [scenario_file(scenario)]
     s = load_scenario(scenario, set_ or ())

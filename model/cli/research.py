@@ -41,10 +41,12 @@ def sweep(
     """Run every point × policy × replication of an experiment into its SQLite store (resumable)."""
     from rich.progress import TextColumn
 
+    from model.sweep.executors import check_executor
     from model.sweep.experiment import load_experiment
     from model.sweep.runner import run_sweep
     from model.sweep.views.sweep_table import print_sweep_summary
 
+    check_executor(executor, workers)  # before the experiment is read: a typo costs nothing
     e = load_experiment(experiment, out_dir)
     out.print(
         f"{e.spec.experiment.name}: {len(e.points)} points × {len(e.policies)} policies × {e.replications} replications "

@@ -20,6 +20,7 @@ from model.cli.common import (
     out,
     replication_progress,
     scenario_file,
+    whole_number,
 )
 from model.errors import RunFolderError
 
@@ -38,6 +39,7 @@ def run(
         typer.Option(
             "--replications",
             "-r",
+            parser=whole_number,
             callback=at_least(1, "replications per policy"),
             help="Replications per policy (default: the scenario's).",
         ),
@@ -88,6 +90,7 @@ def compare(
         typer.Option(
             "--workers",
             "-w",
+            parser=whole_number,
             callback=at_least(1, "worker processes"),
             help="Worker processes for the --set what-if run.",
         ),

@@ -7,18 +7,22 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import ForceOption, app, at_least, out
+from model.cli.common import ForceOption, app, at_least, out, whole_number
 
 
 @app.command("synth-accounts")
 def synth_accounts(
     n: Annotated[
-        int, typer.Option("--n", callback=at_least(1, "a number of accounts"), help="Number of accounts.")
+        int,
+        typer.Option(
+            "--n", parser=whole_number, callback=at_least(1, "a number of accounts"), help="Number of accounts."
+        ),
     ] = 5000,
     seed: Annotated[
         int,
         typer.Option(
             "--seed",
+            parser=whole_number,
             callback=at_least(0, "a seed is a non-negative integer"),
             help="Seed: the same seed gives the same table.",
         ),

@@ -99,10 +99,15 @@ OPTIONS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("run", "{scenario}", "--policies", "standard,standard"), ("--policies = 'standard': is given twice",)),
     (
         ("plan", "{scenario}", "--policy", "hindsight"),
-        ("policy = 'hindsight': must be one of uniform,", "hindsight needs a simulation"),
+        ("--policy = 'hindsight': must be one of uniform,", "hindsight needs a simulation"),
     ),
-    (("plan", "{scenario}", "-p", "halfstap"), ("policy = 'halfstap': must be one of uniform, standard, halfstep",)),
+    (("plan", "{scenario}", "-p", "halfstap"), ("--policy = 'halfstap': must be one of uniform, standard, halfstep",)),
+    (("run", "{scenario}", "--replications", "two"), ("'--replications' / '-r': 'two': must be a whole number",)),
+    (("run", "{scenario}", "-r", "2", "--workers", "1.5"), ("'--workers' / '-w': '1.5': must be a whole number",)),
+    (("run", "{scenario}", "--seed", "1e3"), ("'--seed': '1e3': must be a whole number",)),
+    (("synth-accounts", "--n", "many"), ("'--n': 'many': must be a whole number",)),
     (("sweep", "{exp}", "--executor", "dusk"), ("--executor = 'dusk': must be local, dask-local or dask://HOST:PORT",)),
+    (("sweep", "{tmp}/missing.toml", "-e", "dusk"), ("--executor = 'dusk'",)),  # before the file is read
     (("sweep", "{exp}", "-e", "dask://"), ("--executor = 'dask://': a Dask scheduler is dask://HOST:PORT",)),
     (("sweep", "{exp}", "--workers", "-2"), ("--workers = -2: must be ≥ 1",)),
     (("run", "{scenario}", "--seed", "-1"), ("--seed = -1: must be ≥ 0",)),
