@@ -15,6 +15,8 @@ import numpy as np
 __all__ = ["STREAMS", "stream", "streams"]
 
 #: The named streams of a replication, in a fixed order (the order is part of the seed).
+#: "entitlement" is no longer drawn (a level is a quota, delivered without randomness); it
+#: keeps its place so that every other stream's spawn key, and so its numbers, stay as they were.
 STREAMS = ("demand", "base", "choice", "entitlement", "escort", "fares")
 
 

@@ -128,9 +128,18 @@ class ChoiceSpec(Strict):
 
 
 class LoyaltySpec(Strict):
+    experience: Literal["window", "moving_average"] = Field(
+        "window",
+        description="How an account remembers its service: 'window', the share of its last experience_window_trips "
+        "trips that received it (a quota delivered as planned is experienced exactly); 'moving_average', an "
+        "exponential moving average with weight experience_smoothing.",
+    )
+    experience_window_trips: PositiveInt = Field(
+        20, description="Trips in the experience window (20: every level on a 0.05 grid is a whole number of trips)."
+    )
     experience_smoothing: Annotated[Level, AfterValidator(_positive)] = Field(
         0.15,
-        description="α: weight of the latest trip in the experienced level (exponential moving average, per trip).",
+        description="α: weight of the latest trip in the experienced level (experience = 'moving_average').",
     )
     closeness_rate: Level = Field(
         0.1, description="κ: share of the gap to the trip's closeness target closed per trip."

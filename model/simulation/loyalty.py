@@ -1,10 +1,17 @@
 """Accounts' memory and loyalty — DESIGN.md, *Experienced level* and *Loyalty* (seed 003).
 
-Every account carries, per dimension, an experienced level: the exponential moving
-average (weight α per trip) of whether its trips received the service, started at the
-plan's level. Its perceived value is u of the experienced levels (so failures and
-variability cost value: u is concave). After each trip flown with us its closeness moves
-a share κ toward ``logistic(a + b·PV)``; the stage follows closeness:
+A level is a *quota* (DESIGN.md, *Delivery and experience*): an account entitled to a
+dimension at level y gets it on a trip when its delivered share so far would otherwise
+fall behind y — ``delivered < y·(trips + 1)`` — so over any run of trips it receives a
+share y, deterministically; what varies is operations (no held seat, an escort timeout,
+a day's capacity or the budget gone), and a failed delivery is made up on a later trip.
+
+Every account carries, per dimension, an experienced level: by default the share of its
+last W trips that received the service (``experience = "window"``; the window starts
+filled at the plan's level, so a plan delivered as planned is experienced exactly), or
+the exponential moving average with weight α (``"moving_average"``). Its perceived value
+is u of the experienced levels. After each trip flown with us its closeness moves a
+share κ toward ``logistic(a + b·PV)``; the stage follows closeness:
 
     acquisition ──(acquisition_trips flown)──▶ retention ◀──▶ recovery (closeness < recovery threshold)
          ▲                                                         │
@@ -37,6 +44,16 @@ def _logistic(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _quota_past(y: float, trips: int) -> tuple[int, int]:
+    """The quota's own pattern over ``trips`` trips at level ``y``: the deliveries as bits (latest lowest), and their count."""
+    bits = got = 0
+    for k in range(trips):
+        hit = y >= 1.0 or (y > 0.0 and got < y * (k + 1) - 1e-9)
+        got += hit
+        bits = (bits << 1) | hit
+    return bits, got
+
+
 class Accounts:
     """The state of every account of a scenario during one replication.
 
@@ -59,6 +76,26 @@ class Accounts:
         self.breaks = 0
         self.experienced = np.asarray(levels, dtype=float)[self.tier].tolist()  # (A, D) nested lists
         self._t = tables
+        D = tables.reference.shape[1]
+        plan = np.asarray(levels, dtype=float)
+        # quota: per tier the bits always given (level 1) and the fractional levels (bit, dimension, y)
+        self._always = [sum(1 << j for j, y in enumerate(row) if y >= 1.0) for row in plan.tolist()]
+        self._fractional = [
+            tuple((1 << j, j, y) for j, y in enumerate(row) if 0.0 < y < 1.0) for row in plan.tolist()
+        ]
+        # Every account starts as if its last W trips had been served to the plan: the quota's
+        # counts and the experience window hold W trips of the quota's own pattern, so a plan
+        # delivered as planned is experienced at its level from the first trip on (exactly for
+        # levels on a 1/W grid), and the first trips carry no start-up noise.
+        self._window = scenario.loyalty.experience == "window"
+        self._W = W = scenario.loyalty.experience_window_trips
+        self._full = (1 << W) - 1
+        past = [[_quota_past(y, W) for y in row] for row in plan.tolist()]  # per tier and dimension: (bits, count)
+        self._trips = [[W] * D for _ in self._tier]  # per account and dimension: trips it applied to
+        self._got = [[c for _, c in past[t]] for t in self._tier]  # … and trips that received it
+        self._hist = [[h for h, _ in past[t]] for t in self._tier] if self._window else []
+        self._seen = [[W] * D for _ in self._tier] if self._window else []
+        self._plan = plan.tolist()
         spec = tables.spec
         self._lam, self._h, self._rho = spec.loss_aversion, spec.satiation, spec.weak_value
         hs = self._h * tables.step
@@ -90,13 +127,17 @@ class Accounts:
             self._restage(a)
         self.breaks = 0  # accounts broken at day 0 are not churn of this horizon
 
-    def _update(self, table: tuple, e: list[float], delivered: int, skipped: int) -> float:
-        """Move the experienced levels ``e`` (in place) toward the trip's deliveries; return PV.
+    def _update(self, table: tuple, e: list[float], delivered: int, skipped: int, a: int = -1) -> float:
+        """Move account ``a``'s experienced levels ``e`` (in place) by the trip's deliveries; return PV.
 
-        One pass over the dimensions of a tier's ``table``: ``e ← e + α·(delivered − e)``
-        where the dimension applied to the trip, then ``w·u(e − r)`` summed in dimension order.
+        One pass over the dimensions of a tier's ``table``, where the dimension applied to the
+        trip: the window's share (``experience = "window"``) or ``e ← e + α·(delivered − e)``;
+        then ``w·u(e − r)`` summed in dimension order.
         """
         alpha, lam, rho = self.loyalty.experience_smoothing, self._lam, self._rho
+        window = self._window and a >= 0
+        if window:
+            hist, seen, plan, W, full = self._hist[a], self._seen[a], self._plan[self._tier[a]], self._W, self._full
         pv = 0.0
         j = 0
         for b, r, hs, weak, w in table:
@@ -106,7 +147,13 @@ class Accounts:
                 continue
             x = e[j]
             if not skipped & b:
-                x = x + alpha * ((1.0 if delivered & b else 0.0) - x)
+                if window:  # the share of the last W trips; trips before the first count at the plan's level
+                    h = ((hist[j] << 1) | (1 if delivered & b else 0)) & full
+                    hist[j] = h
+                    k = seen[j] = seen[j] + 1
+                    x = h.bit_count() / W if k >= W else (h.bit_count() + plan[j] * (W - k)) / W
+                else:
+                    x = x + alpha * ((1.0 if delivered & b else 0.0) - x)
                 e[j] = x
             j += 1
             x -= r
@@ -135,6 +182,20 @@ class Accounts:
         self.closeness[a] = max(self.closeness[a], self.loyalty.recovery_threshold)
         return True
 
+    def entitled(self, a: int) -> int:
+        """The dimensions (bits) account ``a``'s next trip is entitled to: its quota.
+
+        A dimension at level 1 always; at a level y in (0, 1) when the account's trips that
+        received it would otherwise fall behind y: ``received < y·(trips + 1)``.
+        """
+        t = self._tier[a]
+        mask = self._always[t]
+        trips, got = self._trips[a], self._got[a]
+        for b, j, y in self._fractional[t]:
+            if got[j] < y * (trips[j] + 1) - 1e-9:
+                mask |= b
+        return mask
+
     def flies_with_us(self, a: int, u: float) -> bool:
         c = self.choice
         p = _logistic(c.intercept + c.value_per_cny * self.pv[a] + c.closeness * self.closeness[a])
@@ -153,8 +214,14 @@ class Accounts:
         """:meth:`after_trip` with bit masks: bit j of ``delivered`` set if dimension j was
         delivered, of ``skipped`` if it did not apply to the trip (its level is left alone)."""
         t = self._tier[a]
+        trips, got = self._trips[a], self._got[a]
+        for b, j, _y in self._fractional[t]:  # the quota's count: trips it applied to, and received
+            if not skipped & b:
+                trips[j] += 1
+                if delivered & b:
+                    got[j] += 1
         table = self._fast[t] if not delivered & self._never[t] else self._tables[t]
-        pv = self._update(table, self.experienced[a], delivered, skipped)
+        pv = self._update(table, self.experienced[a], delivered, skipped, a)
         self.pv[a] = pv
         trip_pv = pv + bonus
         lo = self.loyalty

@@ -25,7 +25,7 @@ class RunResult:
     workers: int = 1
 
     def summary(self) -> dict:
-        """Means with 95% CIs per policy and tier, and the paired differences (see :mod:`model.simulation.summary`)."""
+        """Means with 95% CIs per policy and tier, the paired differences and the plan gap (see :mod:`model.simulation.summary`)."""
         return summarize(
             self.outcomes,
             policies=self.policies,
@@ -33,6 +33,7 @@ class RunResult:
             tiers=self.scenario.tier_names,
             scenario=self.scenario.scenario.name,
             seed=self.seed,
+            plans=self.plans,
         )
 
     def failed(self) -> list[Outcome]:

@@ -7,8 +7,9 @@ airport in time order. For each trip:
    (its PV — the value the client perceives of our offer — is counted on every trip
    requested, flown with us or not, so a policy cannot gain by driving clients away);
 2. otherwise the airline choice: flown with us with the loyalty logit's probability;
-3. the service entitlement: dimension d is given when the trip's uniform number is
-   below the plan's level (common random numbers make plans comparable trip by trip);
+3. the service entitlement: the account's quota — a dimension at level y is given when
+   the account's trips that received it would otherwise fall behind a share y
+   (:meth:`~model.simulation.loyalty.Accounts.entitled`); no randomness;
 4. the seat: an entitled hold is taken if the flight's hold limit allows (a multi-flight
    hold takes the tier's adjacent flights and the privacy seats); without a hold the
    trip needs a free seat — base passengers book first, so a full flight refuses it;
@@ -168,13 +169,8 @@ class _Replication:
         """Per-trip numbers of trips ``lo:hi`` as Python lists (zipped), decided in bulk."""
         tr, sl = self.trips, slice(lo, hi)
         tier = tr.tier[sl]
-        entitled = tr.u_entitlement[sl] < self.levels[tier]
-        bits = np.left_shift(1, np.arange(entitled.shape[1], dtype=np.int64))
-        mask = entitled.astype(np.int64) @ bits if entitled.size else np.zeros(len(tier), dtype=np.int64)
-        # escort minutes summed dimension by dimension, as the trip's own sum would
-        minutes = np.zeros(len(tier))
-        for j in np.flatnonzero(self.escort_dims):
-            minutes = minutes + np.where(entitled[:, j], tr.service_minutes[sl, j], 0.0)
+        # each escort dimension's minutes for the trip (which of them it gets is its quota's, decided at the trip)
+        minutes = tr.service_minutes[sl][:, np.flatnonzero(self.escort_dims)]
         no_airport = tr.u_need[sl] >= self.need[tier]
         day = np.minimum(tr.day[sl], self.days - 1)
         return zip(
@@ -185,7 +181,6 @@ class _Replication:
             day.tolist(),
             tr.fare[sl].tolist(),
             tr.u_choice[sl].tolist(),
-            mask.tolist(),
             minutes.tolist(),
             no_airport.tolist(),
             (tr.traveller[sl] if tr.traveller is not None else np.full(hi - lo, -1)).tolist(),
@@ -201,9 +196,11 @@ class _Replication:
         pv_sum, board, finish = self.pv_sum, self._board, self._finish
         flew = self.flew_travellers.append
         esc_bits = self.escort_bits if self.pool is not None else 0
+        esc_pairs = [1 << int(j) for j in np.flatnonzero(self.escort_dims)]
+        entitled = acc.entitled
         peek, timeout = env.peek, env.timeout
         for lo in range(0, len(self.trips), CHUNK):
-            for at, t, a, f, day, fare, u, mask, minutes, no_airport, traveller in self._chunk(lo, lo + CHUNK):
+            for at, t, a, f, day, fare, u, escort_minutes, no_airport, traveller in self._chunk(lo, lo + CHUNK):
                 # the first trips may arrive before time 0: served at once
                 now = env.now
                 if at > now:
@@ -227,6 +224,7 @@ class _Replication:
                     lost_choice[t] += 1
                     pv_sum[t] += pv_of[a]
                     continue
+                mask = entitled(a)  # the account's quota decides what this trip gets
                 delivered = board(t, a, f, day, fare, mask)
                 if delivered < 0:
                     continue
@@ -245,6 +243,10 @@ class _Replication:
                 elif mask & esc_bits:
                     if at > env.now:
                         yield env.timeout(at - env.now)  # the escort queue needs the clock at the trip
+                    minutes = 0.0  # summed dimension by dimension
+                    for bit, m in zip(esc_pairs, escort_minutes, strict=True):
+                        if mask & bit:
+                            minutes += m
                     self._escort(t, a, delivered, mask & esc_bits, minutes, bonus)
                 else:
                     finish(t, a, delivered, 0, bonus, now)

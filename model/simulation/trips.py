@@ -6,10 +6,10 @@ in proportion to the season multipliers, flights by their weights, airport arriv
 uniform lead before departure. Fares are the tier's, or drawn from its cabin mix.
 
 The same draws serve every policy (common random numbers): what a policy changes is what
-happens to a trip, never which trips are requested. Uniform numbers that decide the
-airline choice and the entitlement to each service are drawn here too, one per trip (and
-dimension), so that policies differ only where their decisions differ; so are the base
-passengers wanting each flight (:func:`draw_base_demand`).
+happens to a trip, never which trips are requested. The uniform number that decides the
+airline choice is drawn here too, one per trip, so that policies differ only where their
+decisions differ; so are the base passengers wanting each flight (:func:`draw_base_demand`).
+Which services a trip gets is no draw: it is its account's quota (:mod:`model.simulation.loyalty`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ class Trips:
     arrival: np.ndarray  # float, minutes: when the traveller reaches the airport
     fare: np.ndarray  # float, CNY
     u_choice: np.ndarray  # float in [0, 1): the airline choice
-    u_entitlement: np.ndarray  # (N, D) floats in [0, 1): service d is given when u < level
     u_need: np.ndarray  # float in [0, 1): the trip passes an airport with escorts when u < escort_need
     service_minutes: np.ndarray  # (N, D) escort durations per escort dimension (0 elsewhere)
     accounts_per_tier: np.ndarray  # (T,)
@@ -57,7 +56,7 @@ def _gamma_durations(rng: np.random.Generator, mean: np.ndarray, cv: float) -> n
 
 
 def draw_trips(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Trips:
-    """Draw every trip request of the horizon (uses the demand, choice, entitlement, escort and fares streams)."""
+    """Draw every trip request of the horizon (uses the demand, choice, escort and fares streams)."""
     demand, fares_rng = rngs["demand"], rngs["fares"]
     days = scenario.time.horizon_days
     dm = day_multipliers(scenario)
@@ -104,7 +103,6 @@ def draw_trips(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Trip
 
     D = len(scenario.dimensions)
     u_choice = rngs["choice"].random(n)
-    u_entitlement = rngs["entitlement"].random((n, D))
     esc = rngs["escort"]
     u_need = esc.random(n)
     service = np.zeros((n, D))
@@ -124,7 +122,6 @@ def draw_trips(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Trip
         arrival=arrival[order],
         fare=fare[order],
         u_choice=u_choice[order],
-        u_entitlement=u_entitlement[order],
         u_need=u_need[order],
         service_minutes=service[order],
         accounts_per_tier=np.array([t.accounts for t in scenario.tiers]),

@@ -32,7 +32,8 @@ def test_run_writes_the_folder_and_reruns_identically(tmp_path: Path) -> None:
         "report.html",
     ):
         assert (a / f).is_file(), f
-    for f in ("plans.png", "kpis.png", "tiers.png", "over_service.png", "escort.png", "holds.png", "stages.png"):
+    figures = ("plans", "kpis", "tiers", "plan_gap", "over_service", "escort", "holds", "stages")
+    for f in (f"{name}.png" for name in figures):
         assert (a / "figures" / f).stat().st_size > 1000
     for p in ("uniform", "standard", "halfstep", "fullstep"):
         assert (a / "plans" / f"{p}.csv").is_file()

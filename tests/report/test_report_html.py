@@ -23,7 +23,8 @@ def test_report_html_embeds_every_figure_and_fetches_nothing(tmp_path: Path) -> 
     run = _write(tmp_path, tiny_dict())
     page = (run / "report.html").read_text(encoding="utf-8")
     figures = {p.stem: p.read_bytes() for p in (run / "figures").glob("*.png")}
-    assert set(figures) == {"plans", "kpis", "tiers", "over_service", "failures", "escort", "holds", "stages"}
+    expected = ("plans", "kpis", "tiers", "plan_gap", "over_service", "failures", "escort", "holds", "stages")
+    assert set(figures) == set(expected)
     embedded = dict(re.findall(r'<figure id="fig-([\w]+)"><img src="data:image/png;base64,([^"]+)"', page))
     assert set(embedded) == set(figures)
     for name, data in embedded.items():

@@ -3,6 +3,7 @@
     plans.png         each plan as a heatmap: level per tier × dimension
     kpis.png          headline KPIs per policy, mean and 95% CI
     tiers.png         PV per trip requested and cost, per tier
+    plan_gap.png      PV per trip requested, simulated − planned, per tier and policy with a plan
     over_service.png  over-service cost by dimension
     failures.png      service failures by kind and by tier
     escort.png        escort utilization and waits by hour of day
@@ -103,6 +104,18 @@ def tier_figure(result: RunResult, summary: dict) -> bytes:
     return png(fig)
 
 
+def plan_gap_figure(result: RunResult, summary: dict) -> bytes:
+    """Per tier, one bar per policy with a plan: PV per trip requested, simulated − planned, with its 95% CI."""
+    tiers = result.scenario.tier_names
+    gaps = summary["plan_gap"]
+    pols = [p for p in result.policies if p in gaps]
+    fig, ax = subplots(figsize=(min(max(6.0, 0.5 * len(tiers) * max(len(pols), 1) + 2), 12.0), 3.6))
+    bars_with_ci(ax, tiers, {p: [gaps[p]["by_tier"][t]["perceived_value_per_trip"] for t in tiers] for p in pols})
+    ax.set_ylabel("simulated − planned, CNY")
+    ax.set_title("PV per trip requested: simulated − planned, CNY (mean and 95% CI; 0 = as planned)")
+    return png(fig)
+
+
 def over_service_figure(result: RunResult) -> bytes:
     dims = result.scenario.dimension_names
     fig, ax = subplots(figsize=(max(6.0, 0.9 * len(dims) + 2), 3.6))
@@ -195,6 +208,8 @@ def render_figures(result: RunResult, summary: dict) -> dict[str, bytes]:
             figs["plans.png"] = plans_figure(result)
         figs["kpis.png"] = kpis_figure(result, summary)
         figs["tiers.png"] = tier_figure(result, summary)
+        if any(result.of(p) for p in summary.get("plan_gap", {})):
+            figs["plan_gap.png"] = plan_gap_figure(result, summary)
         if _simulated(result):
             figs["over_service.png"] = over_service_figure(result)
             figs["failures.png"] = failures_figure(result, summary)

@@ -7,7 +7,24 @@ from typing import Any
 from model.simulation.result import RunResult
 from model.simulation.summary import base_policy
 
-__all__ = ["fmt_ci", "headline", "methods_text", "shown"]
+__all__ = [
+    "GAP_LABELS",
+    "fmt_ci",
+    "fmt_gap",
+    "gap_policies",
+    "headline",
+    "methods_text",
+    "plan_gap_sentence",
+    "shown",
+    "unplanned_note",
+]
+
+#: The plan gap's KPIs as the reports name them.
+GAP_LABELS = {
+    "perceived_value_per_trip": "PV per trip requested, CNY",
+    "trips_flown": "trips flown",
+    "cost_total": "cost, CNY",
+}
 
 
 def _num(x: float | None, kpi: str) -> str:
@@ -30,6 +47,71 @@ def fmt_ci(stat: dict[str, Any], kpi: str, *, compact: bool = False) -> str:
     if compact:
         return f"{_num(stat['mean'], kpi)} ± {_num((hi - lo) / 2, kpi)}"
     return f"{_num(stat['mean'], kpi)} [{_num(lo, kpi)}, {_num(hi, kpi)}]"
+
+
+def _signed(x: float, kpi: str) -> str:
+    """A difference with its sign: '+12.30', '−4.00', '0.00' (no sign where it rounds to zero)."""
+    text = _num(abs(x), kpi)
+    if not any(c in "123456789" for c in text):
+        return text
+    return ("+" if x > 0 else "−") + text
+
+
+def fmt_gap(stat: dict[str, Any], kpi: str, *, compact: bool = False) -> str:
+    """A difference's 'mean [lo, hi]' with signs, or 'mean ± half-width' when ``compact`` (the terminal)."""
+    lo, hi = stat["ci95"]
+    if stat["mean"] is None:
+        return "—"
+    if lo is None:
+        return _signed(stat["mean"], kpi)
+    if compact:
+        return f"{_signed(stat['mean'], kpi)} ± {_num((hi - lo) / 2, kpi)}"
+    return f"{_signed(stat['mean'], kpi)} [{_signed(lo, kpi)}, {_signed(hi, kpi)}]"
+
+
+def gap_policies(result: RunResult, summary: dict[str, Any]) -> list[str]:
+    """The policies with a plan gap (one plan each), in run order."""
+    gaps = summary.get("plan_gap", {})
+    return [p for p in result.policies if p in gaps]
+
+
+def unplanned_note(result: RunResult, summary: dict[str, Any]) -> str:
+    """Which run policies have no plan gap and why ('' when every policy has one)."""
+    gaps = summary.get("plan_gap", {})
+    missing = [p for p in result.policies if p not in gaps]
+    if not missing:
+        return ""
+    why = "one plan per replication (the LP with that replication's realized demand)"
+    if missing == ["hindsight"]:
+        return f"hindsight has {why}, not one plan, so it has no plan gap."
+    return f"{', '.join(missing)}: no single plan in this run, so no plan gap (hindsight has {why})."
+
+
+def plan_gap_sentence(result: RunResult, summary: dict[str, Any]) -> str:
+    """One sentence: the tier whose PV per trip requested strays furthest from the plan (halfstep's, or the base's)."""
+    gaps = summary.get("plan_gap", {})
+    p = base_policy(result.policies)
+    if p not in gaps:
+        p = next(iter(gap_policies(result, summary)), None)
+    if p is None:
+        return "No policy has a single plan (hindsight has one per replication), so there is no plan gap to report."
+    kpi = "perceived_value_per_trip"
+    tiers = [(t, row[kpi]) for t, row in gaps[p]["by_tier"].items() if row[kpi]["mean"] is not None]
+    if not tiers:
+        return f"{p}: no replication finished, so its plan gap is unknown."
+    tier, stat = max(tiers, key=lambda x: abs(x[1]["mean"]))
+    planned = gaps[p]["planned"]["by_tier"][tier][kpi]
+    lo, hi = stat["ci95"]
+    if lo is None:
+        sure = "one replication, no interval"
+    elif lo <= 0 <= hi:
+        sure = "the interval includes 0: no gap is established"
+    else:
+        sure = "the interval excludes 0: the plan " + ("under-promises" if lo > 0 else "over-promises")
+    return (
+        f"Largest tier gap in PV per trip requested for {p}: {tier}, simulated − planned "
+        f"{fmt_gap(stat, kpi)} CNY on a planned {_num(planned, kpi)} CNY ({sure})."
+    )
 
 
 def headline(result: RunResult, summary: dict[str, Any]) -> str:

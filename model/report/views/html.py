@@ -1,9 +1,10 @@
 """The run's HTML report (``report.html``): one self-contained page a planner reads top to bottom.
 
 Headline first (which policy wins on net value, by how much, how sure), then the plans,
-KPIs with error bars, tiers, over-service, failures, escorts, seat holds, loyalty stages,
-shadow prices, the scenario's key parameters and a methods note. Figures are embedded
-(:mod:`model.report.views.page`), so the file can be mailed or opened offline.
+KPIs with error bars, tiers, whether the plan holds (simulated − planned), over-service,
+failures, escorts, seat holds, loyalty stages, shadow prices, the scenario's key parameters
+and a methods note. Figures are embedded (:mod:`model.report.views.page`), so the file can
+be mailed or opened offline.
 """
 
 from __future__ import annotations
@@ -12,11 +13,21 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from model.report.views.format import fmt_ci, headline, methods_text
+from model.report.views.format import (
+    GAP_LABELS,
+    fmt_ci,
+    fmt_gap,
+    gap_policies,
+    headline,
+    methods_text,
+    plan_gap_sentence,
+    unplanned_note,
+)
 from model.report.views.page import figure, page, para, table
 from model.scenario.schema import Scenario
 from model.simulation.kpis import HEADLINE_KPIS, REPORT_KPIS
 from model.simulation.result import RunResult
+from model.simulation.summary import GAP_KPIS
 
 __all__ = ["report_html"]
 
@@ -25,6 +36,8 @@ _CAPTIONS = {
     "plans.png": "Each policy's plan: the level (share of trips served) per tier and dimension.",
     "kpis.png": "Headline KPIs per policy: mean and 95% CI over replications.",
     "tiers.png": "Perceived value per trip requested and cost, per tier (mean and 95% CI).",
+    "plan_gap.png": "PV per trip requested, simulated − planned, per tier: mean and 95% CI over replications "
+    "(0 = as planned).",
     "over_service.png": "Over-service cost by dimension: money spent on service beyond what clients notice (r + hΔ).",
     "failures.png": "Service promised but not delivered, by kind and by tier.",
     "escort.png": "Escort staff utilization by hour of day and mean wait by hour of arrival.",
@@ -39,6 +52,39 @@ def _section(title: str, *parts: str) -> str:
 
 def _fig(figures: dict[str, bytes], name: str) -> str:
     return figure(figures[name], name.removesuffix(".png"), _CAPTIONS[name]) if name in figures else ""
+
+
+def _plan_gap(result: RunResult, summary: dict[str, Any], figures: dict[str, bytes]) -> str:
+    """'Does the plan hold?': simulated − planned per policy and tier, with the plan's own numbers beside."""
+    pols = gap_policies(result, summary)
+    if not pols:
+        return _section("Does the plan hold?", para(plan_gap_sentence(result, summary)))
+    rows = []
+    for p in pols:
+        gap = summary["plan_gap"][p]
+        for t in [*gap["by_tier"], None]:
+            got = gap["total"] if t is None else gap["by_tier"][t]
+            planned = gap["planned"]["total"] if t is None else gap["planned"]["by_tier"][t]
+            row: list[str] = [p, "all tiers" if t is None else t]
+            for k in GAP_KPIS:
+                row += [fmt_ci({"mean": planned[k], "ci95": [None, None]}, k), fmt_gap(got[k], k)]
+            rows.append(row)
+    header = ["policy", "tier", *(f"{GAP_LABELS[k]}: {x}" for k in GAP_KPIS for x in ("planned", "gap"))]
+    note = unplanned_note(result, summary)
+    return _section(
+        "Does the plan hold?",
+        para(
+            "Each plan promises PV per trip requested, trips flown and a cost per tier; the gap is the simulation's "
+            "value minus the plan's, replication by replication, mean [95% CI]. An interval that excludes 0 says the "
+            "plan's promise does not hold in the simulation (above 0: it under-promised; below: it over-promised). "
+            "Over all tiers, PV per trip requested also moves with the mix of tiers among the trips requested, and "
+            "the cost includes capacity expansions on both sides."
+        ),
+        para(plan_gap_sentence(result, summary)),
+        table(header, rows),
+        para(note, "small") if note else "",
+        _fig(figures, "plan_gap.png"),
+    )
 
 
 def _shadow_prices(result: RunResult) -> str:
@@ -164,6 +210,7 @@ def report_html(
             table(["tier", *(f"{p} {x}" for p in pols for x in ("PV/trip", "cost"))], tier_rows),
             _fig(figures, "tiers.png"),
         ),
+        _plan_gap(result, summary, figures),
         _section("Over-service", _fig(figures, "over_service.png")),
         _section(
             "Failures",

@@ -1,10 +1,10 @@
-"""The run's Markdown report: headline, KPIs with intervals, paired differences, tiers, methods."""
+"""The run's Markdown report: headline, KPIs with intervals, paired differences, tiers, the plan gap, methods."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from model.report.views.format import fmt_ci, headline, methods_text
+from model.report.views.format import fmt_ci, headline, methods_text, plan_gap_sentence
 from model.simulation.kpis import HEADLINE_KPIS, REPORT_KPIS
 from model.simulation.result import RunResult
 from model.simulation.summary import base_policy
@@ -47,6 +47,12 @@ def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[st
             bt = summary["policies"][p]["by_tier"][t]
             cells += [fmt_ci(bt["perceived_value_per_trip"], "pv"), fmt_ci(bt["cost_total"], "cost")]
         lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Does the plan hold?",
+        "",
+        plan_gap_sentence(result, summary) + " Every policy and tier, simulated − planned: `summary.json`, `plan_gap`.",
+    ]
     base = base_policy(result.policies)
     if base in result.plans and result.plans[base].shadow_prices:
         lines += ["", f"## What one more unit is worth ({base} plan's shadow prices)", ""]
