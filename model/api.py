@@ -100,6 +100,9 @@ def run(
 ) -> RunResult:
     """Simulate policies over replications on common random numbers.
 
+    ``policies`` default to uniform, standard, halfstep, fullstep and clairvoyant — a
+    reference, not a bound: the allocator given each replication's realized requests,
+    simulated on the same draws (one plan per replication, so no entry in ``result.plans``).
     ``result.outcomes`` holds one :class:`~model.simulation.outcome.Outcome` per policy ×
     replication; ``result.summary()`` gives means with 95% CIs and the paired differences.
     The numbers do not depend on ``workers``.

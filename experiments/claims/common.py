@@ -92,11 +92,15 @@ def scenario_with(base: Scenario | str | None, overrides: Sequence[str]) -> Scen
 
 
 def evaluate(
-    scenario: Scenario, plans: dict[str, Plan], ctx: Context, replications: int, hindsight: bool = False
+    scenario: Scenario, plans: dict[str, Plan], ctx: Context, replications: int, clairvoyant: bool = False
 ) -> RunResult:
-    """Simulate the plans (made under any scenario with the same tiers and dimensions) in ``scenario``."""
+    """Simulate the plans (made under any scenario with the same tiers and dimensions) in ``scenario``.
+
+    With ``clairvoyant``, the clairvoyant reference (not a bound: a plan made from each replication's
+    realized requests, simulated on the same draws) is added under that label.
+    """
     return run_plans(
-        scenario, plans, replications=replications, seed=ctx.seed, workers=ctx.workers, hindsight=hindsight
+        scenario, plans, replications=replications, seed=ctx.seed, workers=ctx.workers, clairvoyant=clairvoyant
     )
 
 

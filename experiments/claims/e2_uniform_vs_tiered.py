@@ -5,7 +5,10 @@ for all") is a problem; differentiating by tier does better, and a uniform servi
 lowers what high-value clients get, so resources should tilt toward them.
 
 **Design.** The shipped baseline (tiers V1–V5), three policies on common random numbers:
-``uniform`` (the same level for every tier, at the total spend the ``halfstep`` LP plans),
+``uniform`` (the same level for every tier, at the total spend the ``halfstep`` LP plans,
+differentiated only by the VIP-handling quotas of the service table — group-VIP, CIP and VIP
+handling, nested and scaled to the handling capacity when they do not fit — as seed 000's
+one agreement was),
 ``standard`` (the seed's V1–V5 service table, nested) and ``halfstep`` (the LP, lead ≤ ½
 step). Per tier: PV per trip requested, cost, net value, share of wallet and over-service
 cost, each a mean with its 95% CI over the replications; per tier and in total, the
@@ -134,7 +137,8 @@ def verdict(
         f"{fmt(totals['net_value']['uniform'])} CNY under one agreement for all, {fmt(totals['net_value']['standard'])} "
         f"under the service table and {fmt(totals['net_value']['halfstep'])} under halfstep. Paired differences: "
         f"halfstep − uniform {fmt(hu)}, standard − uniform {fmt(su)}, halfstep − standard {fmt(hs)} CNY. "
-        f"The uniform plan is held to the spend the halfstep LP plans; simulated costs are {fmt(spend['uniform'])} "
+        f"The uniform plan (one level for every tier but the VIP-handling quotas) is held to the spend the halfstep "
+        f"LP plans; simulated costs are {fmt(spend['uniform'])} "
         f"(uniform) and {fmt(spend['halfstep'])} (halfstep): under uniform the top tiers, served below their "
         f"references, fly with the competitor and cost nothing (accounts churned in the quarter: "
         f"{fmt(totals['churned_accounts']['uniform'], 1)} under uniform, {fmt(totals['churned_accounts']['halfstep'], 1)} "
@@ -150,6 +154,7 @@ def verdict(
         f"{fmt(over['uniform'][bottom])} CNY in {bottom} and {fmt(over['uniform'][top])} in {top} (halfstep: "
         f"{fmt(over['halfstep'][bottom])} and {fmt(over['halfstep'][top])}).\n\n"
         "Why. References rise with the tier (seed 004: expectation grows with client value), so one level for all "
+        "(the VIP-handling quotas apart) "
         "sits above the low tiers' references — spend they value little, or not at all past the satiation point — "
         "and below the high tiers', where each missing unit counts λ = 2.25 times (loss aversion). At the same "
         "spend the LP moves service up the tiers, which is seed 004's \"tilt resources toward mid- and high-end "

@@ -143,7 +143,7 @@ def main(ctx: Context) -> Verdict:
         }
 
     low = thresholds[-1]
-    margin = five.economics.contribution_margin
+    margin = five.economics.incremental_margin
     tiers = {v: _tiers(runs[v][top], runs[v][low], five.tier_names, margin) for v in delays}
     (ctx.folder / "figure.png").write_bytes(_figure(out, thresholds, reps))
     verdict, text = _verdict(out, tiers, quarter, reps, accounts, low)

@@ -95,7 +95,17 @@ def _bounds(problem: PlanningProblem, spec: LPSpec) -> tuple[np.ndarray, np.ndar
     if spec.uniform:
         lo = np.broadcast_to(lo.max(axis=0), lo.shape).copy()
         hi = np.ones_like(lo)
+    for j, levels in spec.fixed:  # held at given levels, tier by tier
+        lo[:, j] = hi[:, j] = levels
     return lo, hi
+
+
+def _shared(spec: LPSpec, dims: int) -> np.ndarray:
+    """(D,) whether a dimension has one column shared by every tier: uniform, and not fixed tier by tier."""
+    shared = np.full(dims, spec.uniform)
+    for j, _ in spec.fixed:
+        shared[j] = False
+    return shared
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,7 @@ class AllocatorLP:
     """The allocator's LP for one policy, and where its pieces sit among columns and rows."""
 
     lp: LinearProgram
-    y: np.ndarray  # (T, D) column of each level (uniform: one column per dimension, shared by the tiers)
+    y: np.ndarray  # (T, D) column of each level (uniform: one per dimension, shared by the tiers, but fixed ones)
     e: dict[int, int]  # resource → column of its expansion
     rows: dict[str, tuple[int, float, str]]  # reported constraint → (row, limit, unit)
     lo: np.ndarray  # (T, D) lowest level allowed
@@ -112,20 +122,24 @@ class AllocatorLP:
     spend: np.ndarray  # per column: CNY of service (levels) and expansion; 0 for the segments
 
 
-def _level_sums(coef: np.ndarray, y: np.ndarray, uniform: bool) -> tuple[np.ndarray, np.ndarray]:
+def _level_sums(coef: np.ndarray, y: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Columns and coefficients of Σ coef[t, d]·y[t, d], zero terms dropped.
 
-    Uniform plans share one column per dimension: its coefficient is summed tier by tier,
-    in tier order.
+    Uniform plans share one column per dimension (``shared``): its coefficient is summed
+    tier by tier, in tier order. The other dimensions have a column per tier and dimension.
     """
-    if uniform:
-        total = np.zeros(coef.shape[1])
-        for row in coef:
-            total = total + row
+    if not shared.any():
+        keep = np.nonzero(coef)
+        return y[keep], coef[keep]
+    total = np.zeros(coef.shape[1])
+    for row in coef:
+        total = total + row
+    if shared.all():
         keep = np.flatnonzero(total)
         return y[0, keep], total[keep]
-    keep = np.nonzero(coef)
-    return y[keep], coef[keep]
+    keep = np.flatnonzero(np.where(shared, total, 0.0))
+    own = np.nonzero(np.where(shared, 0.0, coef))
+    return np.concatenate([y[0, keep], y[own]]), np.concatenate([total[keep], coef[own]])
 
 
 def _string_order(count: int, follow: str = "") -> np.ndarray:
@@ -138,15 +152,25 @@ def _string_order(count: int, follow: str = "") -> np.ndarray:
     return rank
 
 
+def _y_name(i: int, j: int, shared: bool) -> str:
+    return f"y_{j}" if shared else f"y_{i}_{j}"
+
+
+def _y_count(T: int, shared: np.ndarray) -> int:
+    """Columns of the levels: one per shared dimension, one per tier of every other dimension."""
+    return int(np.count_nonzero(shared)) + T * int(np.count_nonzero(~shared))
+
+
 def _columns(
-    T: int, D: int, uniform: bool, expandable: np.ndarray
+    T: int, D: int, shared: np.ndarray, expandable: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, dict[int, int], Callable[[], list[str]]]:
     """Column numbers of the levels y (T, D), the segments (4, T, D) and the expansions; and their names.
 
     Columns are numbered in the order of their names sorted as strings — ``e_k``, then
-    ``s0_i_j`` … ``s3_i_j``, then ``y_i_j`` (``y_j`` when uniform) — the order in which
-    PuLP hands them to HiGHS, so that both interfaces give HiGHS the same problem and get
-    the same plan to the last bit. Names are made only when asked for.
+    ``s0_i_j`` … ``s3_i_j``, then ``y_i_j`` (``y_j`` for a dimension ``shared`` by every
+    tier: uniform) — the order in which PuLP hands them to HiGHS, so that both interfaces
+    give HiGHS the same problem and get the same plan to the last bit. Names are made only
+    when asked for.
     """
     TD = T * D
     ri, rj = _string_order(T, "_"), _string_order(D)  # the tier is followed by "_j" in a name
@@ -154,17 +178,26 @@ def _columns(
     ke = expandable.tolist()
     e = {k: int(pos) for k, pos in zip(ke, _string_order(len(ke)), strict=True)}
     seg = len(e) + np.arange(4)[:, None, None] * TD + cell[None]
-    y = len(e) + 4 * TD + (np.broadcast_to(rj, (T, D)) if uniform else cell)
+    if shared.all():
+        y = len(e) + 4 * TD + np.broadcast_to(rj, (T, D))
+    elif not shared.any():
+        y = len(e) + 4 * TD + cell
+    else:  # some dimensions shared, some tier by tier: number the names as sorted
+        cells = [(i, j) for i in range(T) for j in range(D)]
+        own = sorted({_y_name(i, j, bool(shared[j])) for i, j in cells})
+        rank = {name: r for r, name in enumerate(own)}
+        y = len(e) + 4 * TD + np.array([rank[_y_name(i, j, bool(shared[j]))] for i, j in cells], dtype=np.int64)
+        y = y.reshape(T, D)
 
     def names() -> list[str]:
-        out = [""] * (len(e) + 4 * TD + (D if uniform else TD))
+        out = [""] * (len(e) + 4 * TD + _y_count(T, shared))
         for k, col in e.items():
             out[col] = f"e_{k}"
         for i in range(T):
             for j in range(D):
                 for k in range(4):
                     out[seg[k, i, j]] = f"s{k}_{i}_{j}"
-                out[y[i, j]] = f"y_{j}" if uniform else f"y_{i}_{j}"
+                out[y[i, j]] = _y_name(i, j, bool(shared[j]))
         return out
 
     return y, seg, e, names
@@ -173,7 +206,7 @@ def _columns(
 def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     """The allocator's LP as arrays (see :mod:`model.allocation.lp`), after the exact feasibility check.
 
-    Columns: the levels y (T·D, or D when uniform); the four segment variables of u per
+    Columns: the levels y (T·D; when uniform, D, but a column per tier of each fixed dimension); the four segment variables of u per
     tier and dimension (shortfall, noticed lead, weak lead, satiation), a block of T·D
     each; then the expansions. Rows: y = Σ segments per tier and dimension, each
     capacity, the budget, the matched spend (uniform), then nesting. Every block is built
@@ -190,23 +223,24 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     value_only = spec.maximize == "perceived value"
 
     # columns
-    y, seg, e, col_names = _columns(T, D, spec.uniform, np.flatnonzero(rt.expandable & np.isfinite(rt.capacity)))
-    n_cols = 4 * TD + (D if spec.uniform else TD) + len(e)
+    shared = _shared(spec, D)
+    y, seg, e, col_names = _columns(T, D, shared, np.flatnonzero(rt.expandable & np.isfinite(rt.capacity)))
+    n_cols = 4 * TD + _y_count(T, shared) + len(e)
     widths = (r, h * step, (1.0 - h) * step, np.ones_like(r))
     slopes = (lam * w, w, rho * w, np.zeros_like(w))
     lower, upper, cost = np.zeros(n_cols), np.empty(n_cols), np.zeros(n_cols)
-    lower[y], upper[y] = lo, hi  # uniform: every tier writes the same bounds to the shared column
+    lower[y], upper[y] = lo, hi  # uniform: every tier writes the same bounds to a shared column
     for k in range(4):
         upper[seg[k].ravel()] = widths[k].ravel()
         cost[seg[k].ravel()] = (m[:, None] * slopes[k]).ravel()
     if not value_only:
-        cols, coef = _level_sums(-(n[:, None] * c), y, spec.uniform)
+        cols, coef = _level_sums(-(n[:, None] * c), y, shared)
         cost[cols] = coef
     for k, col in e.items():
         upper[col] = rt.expansion_max[k]
         cost[col] = 0.0 if value_only else -rt.expansion_cost[k]
     col_spend = np.zeros(n_cols)
-    cols, coef = _level_sums(n[:, None] * c, y, spec.uniform)
+    cols, coef = _level_sums(n[:, None] * c, y, shared)
     col_spend[cols] = coef
     for k, col in e.items():
         col_spend[col] = rt.expansion_cost[k]
@@ -235,18 +269,18 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     for k, name in enumerate(rt.names):
         if not np.isfinite(rt.capacity[k]):
             continue
-        cols, coef = _level_sums(np.where(rt.dim_resource == k, n[:, None] * rt.use, 0.0), y, spec.uniform)
+        cols, coef = _level_sums(np.where(rt.dim_resource == k, n[:, None] * rt.use, 0.0), y, shared)
         if k in e:
             cols, coef = np.append(cols, e[k]), np.append(coef, -1.0)
         if len(cols):
             limit_row(f"capacity[{name}]", f"cap_{k}", cols, coef, float(rt.capacity[k]), unit_name(rt.kinds[k], name))
     spend = n[:, None] * c
     if np.isfinite(rt.budget):
-        cols, coef = _level_sums(np.where(rt.benefit, spend, 0.0), y, spec.uniform)
+        cols, coef = _level_sums(np.where(rt.benefit, spend, 0.0), y, shared)
         if len(cols):
             limit_row("budget[benefits]", "budget", cols, coef, float(rt.budget), "CNY of benefit budget")
     if spec.spend_cap is not None:
-        cols, coef = _level_sums(spend, y, spec.uniform)
+        cols, coef = _level_sums(spend, y, shared)
         paid = [k for k in e if rt.expansion_cost[k]]
         cols = np.append(cols, [e[k] for k in paid]).astype(np.int64)
         coef = np.append(coef, [rt.expansion_cost[k] for k in paid])

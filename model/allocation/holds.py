@@ -1,7 +1,8 @@
 """Seat holds: protection levels (EMSR-b), sell-out odds and the displacement cost of holds.
 
 DESIGN.md, *Resources* (seat holds). A held seat that is released late may go unsold: its
-displacement cost is the fare times the chance that it would have sold. V4/V5 holds cover
+displacement cost is the base fare's contribution (× ``economics.incremental_margin``) times
+the chance that it would have sold. V4/V5 holds cover
 several adjacent flights (the leader's departure is uncertain) and keep the neighbouring
 seat empty, so one trip can hold ``k·(1 + privacy)`` seats, ``k − 1 + privacy`` of which
 are never flown.

@@ -2,15 +2,21 @@
 
 | policy          | what it allocates                                                     |
 | --------------- | --------------------------------------------------------------------- |
-| `uniform`       | one agreement for all: the same level for every tier, at the same total spend as `halfstep` |
+| `uniform`       | one agreement for all: the same level for every tier, at the same total spend as `halfstep`, differentiated only by the VIP-handling quotas |
 | `standard`      | the scenario's service table (each tier's `standard` row), nested     |
 | `halfstep`      | the LP with lead = 0.5                                                |
 | `fullstep`      | the LP with lead = 1.0                                                |
 | `unconstrained` | the LP with no lead cap                                               |
 | `lead`          | the LP with lead = `allocator.lead` (for sweeps of the lead)          |
-| `hindsight`     | the LP with the replication's realized demand (see :mod:`model.simulation.hindsight`) |
+| `clairvoyant`   | a reference, not a bound: the LP with the replication's realized requests, simulated (see :mod:`model.simulation.clairvoyant`) |
 
-Only ``hindsight`` needs a simulation; every other plan comes from the scenario alone.
+Only ``clairvoyant`` needs a replication (one plan each); every other plan comes from the scenario alone.
+
+``uniform``'s VIP-handling quotas are the dimensions drawing on the resource named
+:data:`VIP_RESOURCE` (``airport_handling``: group-VIP, CIP and VIP handling), held at each
+tier's service-table level, nested (:func:`vip_quotas`); every other dimension has one
+level for every tier, chosen by the LP to give the most perceived value at `halfstep`'s
+total spend. A scenario without that resource gets the same level on every dimension.
 """
 
 from __future__ import annotations
@@ -24,12 +30,16 @@ from model.allocation.plan import Plan
 from model.allocation.problem import PlanningProblem, planning_problem
 from model.allocation.spec import LPSpec
 from model.errors import Problem, ScenarioError
+from model.scenario.problems import renamed_policy
 from model.scenario.schema import PLAN_POLICIES, POLICIES, Scenario
 
-__all__ = ["LEADS", "POLICIES", "make_plan", "standard_levels"]
+__all__ = ["LEADS", "POLICIES", "VIP_RESOURCE", "make_plan", "standard_levels", "vip_quotas"]
 
 #: Lead of each LP policy, in steps.
 LEADS = {"halfstep": 0.5, "fullstep": 1.0, "unconstrained": float("inf")}
+
+#: The resource of the VIP-handling dimensions (group-VIP, CIP, VIP): the quotas ``uniform`` differentiates by.
+VIP_RESOURCE = "airport_handling"
 
 
 def standard_levels(problem: PlanningProblem | Scenario) -> np.ndarray:
@@ -46,18 +56,60 @@ def standard_levels(problem: PlanningProblem | Scenario) -> np.ndarray:
     return levels
 
 
+def vip_quotas(
+    problem: PlanningProblem | Scenario, spend: float | None = None
+) -> tuple[tuple[tuple[int, tuple[float, ...]], ...], float]:
+    """The levels ``uniform`` holds the VIP-handling dimensions at, tier by tier, and the factor they were scaled by.
+
+    The dimensions drawing on :data:`VIP_RESOURCE` (none if the scenario has no such resource)
+    keep the service table's levels (:func:`standard_levels`: floors, nesting). If those
+    quotas need more of a resource than its capacity, more than the benefit budget, or more
+    than ``spend`` (the total ``uniform`` matches) — beside the other dimensions' floors, given
+    alike to every tier — every quota is scaled down by one factor, the largest that fits:
+    the tiers keep their order and nesting. A quota never falls below its floor.
+
+    Returns ``LPSpec.fixed`` — ``((dimension, (level per tier, …)), …)`` — and the factor (1 = the table's quotas).
+    """
+    problem = planning_problem(problem)
+    rt, n = problem.resources, problem.trips
+    dims = [j for j, k in enumerate(rt.dim_resource.tolist()) if rt.names[k] == VIP_RESOURCE]
+    if not dims:
+        return (), 1.0
+    vip = np.zeros_like(problem.floors)
+    vip[:, dims] = standard_levels(problem)[:, dims]
+    others = np.broadcast_to(problem.floors.max(axis=0), vip.shape).copy()  # uniform's lowest levels
+    others[:, dims] = 0.0
+    scale = 1.0
+
+    def fit(need: float, room: float) -> None:
+        nonlocal scale
+        if need > 0 and np.isfinite(room):
+            scale = min(scale, max(0.0, room) / need)
+
+    use, cost = n[:, None] * rt.use, n[:, None] * rt.unit_cost
+    for k in range(len(rt.names)):
+        on = rt.dim_resource == k
+        fit(float((use * vip)[:, on].sum()), float(rt.capacity[k] - (use * others)[:, on].sum()))
+    fit(float((cost * vip)[:, rt.benefit].sum()), float(rt.budget - (cost * others)[:, rt.benefit].sum()))
+    if spend is not None:
+        fit(float((cost * vip).sum()), float(spend - (cost * others).sum()))
+    levels = np.maximum(scale * vip[:, dims], problem.floors[:, dims])
+    return tuple((j, tuple(levels[:, c].tolist())) for c, j in enumerate(dims)), scale
+
+
 def make_plan(
     scenario: Scenario | PlanningProblem, policy: str, *, n: np.ndarray | None = None, m: np.ndarray | None = None
 ) -> Plan:
-    """The plan of a policy that needs no simulation (every policy but ``hindsight``).
+    """The plan of a policy made from the scenario alone (every policy but ``clairvoyant``).
 
     The scenario's planning tables are derived once (:class:`~model.allocation.problem.PlanningProblem`);
     ``n`` and ``m`` override its expected trips flown and requested per tier.
     """
     if policy not in PLAN_POLICIES:
         allowed = ", ".join(PLAN_POLICIES)
-        hint = " (hindsight needs a simulation: use `halfstep run`)" if policy == "hindsight" else ""
-        raise ScenarioError("policy", [Problem("policy", f"must be one of {allowed}{hint}", policy)])
+        hint = " (clairvoyant has one plan per replication: use `halfstep run`)" if policy == "clairvoyant" else ""
+        message = renamed_policy(policy, PLAN_POLICIES) or f"must be one of {allowed}{hint}"
+        raise ScenarioError("policy", [Problem("policy", message, policy)])
     problem = planning_problem(scenario, n=n, m=m)
     if policy == "standard":
         levels = standard_levels(problem)
@@ -74,9 +126,22 @@ def make_plan(
     if policy == "uniform":
         reference = allocate(problem, LPSpec("halfstep", lead=LEADS["halfstep"]))
         spend = reference.total_cost
-        return allocate(problem, LPSpec("uniform", uniform=True, spend_cap=spend, maximize="perceived value"))
+        fixed, scale = vip_quotas(problem, spend)
+        plan = allocate(
+            problem, LPSpec("uniform", uniform=True, spend_cap=spend, maximize="perceived value", fixed=fixed)
+        )
+        if scale < 1.0:
+            plan = replace(
+                plan,
+                notes=(
+                    *plan.notes,
+                    f"the service table's {VIP_RESOURCE} quotas do not fit (its capacity, the benefit budget or the "
+                    f"spend): uniform keeps them scaled by {scale:.3g}",
+                ),
+            )
+        return plan
     lead = problem.scenario.allocator.lead if policy == "lead" else LEADS[policy]
     return allocate(problem, LPSpec(policy, lead=lead))
 
 
-assert set(POLICIES) == {*PLAN_POLICIES, "hindsight"}
+assert set(POLICIES) == {*PLAN_POLICIES, "clairvoyant"}

@@ -4,11 +4,12 @@ DESIGN.md, *The allocator*. A plan needs the value tables (reference, step, weig
 resource tables (capacity, use, unit cost), the expected demand (trips requested m and
 flown n per tier), the nesting pairs and the floors closed under nesting. The allocator,
 the policies and the diagnosis all read them from one :class:`PlanningProblem`, built
-once per scenario (and once more only when the demand changes, as for ``hindsight``).
+once per scenario (and once more only when the demand changes, as for ``clairvoyant``).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,7 +20,7 @@ from model.allocation.resources import ResourceTables, resource_tables
 from model.allocation.value import ValueTables, value_tables
 from model.scenario.schema import Scenario
 
-__all__ = ["PlanningProblem", "planning_problem"]
+__all__ = ["PlanningProblem", "planning_problem", "unprofitable_tiers"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def planning_problem(
     if isinstance(scenario, PlanningProblem):
         return scenario if n is None and m is None else scenario.with_demand(n, m)
     nesting = nesting_arrays(scenario)
-    return PlanningProblem(
+    problem = PlanningProblem(
         scenario=scenario,
         values=value_tables(scenario),
         resources=resource_tables(scenario),
@@ -64,3 +65,28 @@ def planning_problem(
         nesting=nesting,
         floors=effective_floors(scenario, nesting),
     )
+    for text in unprofitable_tiers(problem):
+        warnings.warn(text, stacklevel=2)
+    return problem
+
+
+def unprofitable_tiers(problem: PlanningProblem) -> list[str]:
+    """A sentence for each tier whose service at its expectation costs more a trip than the trip contributes.
+
+    Contribution per trip is the fare × ``economics.incremental_margin``; the cost is every
+    dimension's unit cost at the tier's reference level (DESIGN.md, *Economics*). Such a tier
+    loses money on every trip served as it expects: worth knowing before a plan is trusted.
+    """
+    s = problem.scenario
+    margin = s.economics.incremental_margin
+    cost = (problem.resources.unit_cost * problem.values.reference).sum(axis=1)
+    out = []
+    for i, t in enumerate(s.tiers):
+        contribution = margin * s.tier_fare_cny(t)
+        if cost[i] > contribution:
+            out.append(
+                f"tier {t.name}: service at its expectation costs {cost[i]:,.0f} CNY a trip, more than the "
+                f"{contribution:,.0f} CNY a trip contributes ({margin:g} × fare {s.tier_fare_cny(t):,.0f}); "
+                "every trip served as it expects loses money"
+            )
+    return out

@@ -86,7 +86,10 @@ def resource_tables(scenario: Scenario) -> ResourceTables:
                 sellout = sellout_probability(scenario)
             use[:, j] = held[:, j]
             never_flown = held[:, j] - 1.0
-            cost[:, j] += never_flown * scenario.flights.base_fare_cny * sellout + r.unit_cost_cny * held[:, j]
+            # a held seat-flight never flown displaces a base passenger where the seat would have sold:
+            # the contribution of the base fare, at the scenario's one incremental margin
+            margin = scenario.economics.incremental_margin
+            cost[:, j] += never_flown * scenario.flights.base_fare_cny * margin * sellout + r.unit_cost_cny * held[:, j]
         elif r.kind == "escort":
             hours = np.array([t.escort_need * t.escort_minutes * d.duration_factor / 60.0 for t in scenario.tiers])
             use[:, j] = hours

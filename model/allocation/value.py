@@ -20,7 +20,15 @@ import numpy as np
 
 from model.scenario.schema import Scenario, ValueSpec
 
-__all__ = ["ValueTables", "over_service_share", "perceived_value", "tier_ranks", "utility", "value_tables"]
+__all__ = [
+    "ValueTables",
+    "competitor_value",
+    "over_service_share",
+    "perceived_value",
+    "tier_ranks",
+    "utility",
+    "value_tables",
+]
 
 
 def tier_ranks(scenario: Scenario) -> np.ndarray:
@@ -77,6 +85,19 @@ def perceived_value(levels: np.ndarray, tables: ValueTables) -> np.ndarray:
     """PV per trip of each tier (CNY) for levels shaped (T, D)."""
     u = utility(levels - tables.reference, tables.step, tables.spec)
     return (tables.weight * u).sum(axis=-1)
+
+
+def competitor_value(scenario: Scenario, tables: ValueTables | None = None) -> np.ndarray:
+    """PV_comp per tier (CNY per trip): the competitor's offer judged against the same reference.
+
+    ``Σ_d w[t,d]·u(competitor_level[d] − r[t,d])`` — the value function at the competitor's
+    levels (DESIGN.md, *Choice and loyalty*). As r = max(expectation, competitor level), the
+    competitor is never above the reference: PV_comp ≤ 0, a constant per tier. ``tables``
+    defaults to the scenario's :func:`value_tables`.
+    """
+    vt = value_tables(scenario) if tables is None else tables
+    competitor = np.array([d.competitor_level for d in scenario.dimensions], dtype=float)
+    return perceived_value(np.broadcast_to(competitor, vt.reference.shape), vt)
 
 
 def over_service_share(levels: np.ndarray, tables: ValueTables) -> np.ndarray:

@@ -13,11 +13,13 @@ from model.errors import OptionError
 
 @app.command()
 def validate(scenario: ScenarioArg = "baseline") -> None:
-    """Check a scenario file: print 'ok' and a short summary, or every problem found."""
+    """Check a scenario file: print 'ok' and a short summary, or every problem found (and warnings: tiers served at a loss)."""
+    from model.allocation.problem import planning_problem
     from model.report.views.plan_table import scenario_summary
     from model.scenario.loading import load_scenario
 
     s = load_scenario(scenario)
+    planning_problem(s)  # warns of tiers whose service at expectation costs more than they contribute
     out.print("ok")
     out.print(scenario_summary(s))
 
@@ -45,11 +47,13 @@ def plan(
     from model.api import plan as make
     from model.files import check_target, default_folder, staged_folder, write_atomic
     from model.report.views.plan_table import print_plan
+    from model.scenario.problems import renamed_policy
     from model.scenario.schema import PLAN_POLICIES
 
     if policy is not None and policy not in PLAN_POLICIES:  # before anything is read or made
-        hint = " (hindsight needs a simulation: use `halfstep run`)" if policy == "hindsight" else ""
-        raise OptionError(f"--policy = {policy!r}: must be one of {', '.join(PLAN_POLICIES)}{hint}")
+        hint = " (clairvoyant has one plan per replication: use `halfstep run`)" if policy == "clairvoyant" else ""
+        message = renamed_policy(policy, PLAN_POLICIES) or f"must be one of {', '.join(PLAN_POLICIES)}{hint}"
+        raise OptionError(f"--policy = {policy!r}: {message}")
     folder = out_dir or default_folder("plan", Path(scenario).stem)
     inputs = [scenario_file(scenario)]
     s = load_scenario(scenario, set_ or ())

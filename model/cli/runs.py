@@ -31,7 +31,9 @@ def run(
     policies: Annotated[
         str | None,
         typer.Option(
-            "--policies", help="Comma-separated policies (default: uniform,standard,halfstep,fullstep,hindsight)."
+            "--policies",
+            help="Comma-separated policies (default: uniform,standard,halfstep,fullstep,clairvoyant; "
+            "clairvoyant is a reference, not a bound: the allocator given each replication's realized requests, simulated).",
         ),
     ] = None,
     replications: Annotated[

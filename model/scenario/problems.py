@@ -22,7 +22,29 @@ from model.errors import Problem
 from model.scenario import schema
 from model.scenario.schema import Scenario
 
-__all__ = ["key_path", "problems_from_validation", "quote_key"]
+__all__ = ["RENAMED_POLICIES", "key_path", "problems_from_validation", "quote_key", "renamed_policy"]
+
+#: Policy names that were renamed, and their new names (DESIGN.md, *Policies*).
+RENAMED_POLICIES = {"hindsight": "clairvoyant"}
+
+_RENAMED_WHY = {"clairvoyant": "a reference, not a bound: the allocator given the realized requests, simulated"}
+
+
+def renamed_policy(value: Any, allowed: Sequence[str] = schema.POLICIES) -> str | None:
+    """What to say of a policy name that was renamed (``None`` for any other value).
+
+    "'hindsight' was renamed 'clairvoyant' (a reference, …)"; where the new name is not
+    allowed either (a plan's policy: clairvoyant has one plan per replication), the
+    allowed names follow.
+    """
+    if not isinstance(value, str) or value not in RENAMED_POLICIES:
+        return None
+    new = RENAMED_POLICIES[value]
+    text = f"'{value}' was renamed '{new}' ({_RENAMED_WHY[new]})"
+    if new not in allowed:
+        text += f"; {new} has no plan of its own (one per replication, made in a run), so here it must be one of "
+        text += ", ".join(f"'{a}'" for a in allowed)
+    return text
 
 
 _MESSAGES = {
@@ -81,7 +103,8 @@ def _problem_from_pydantic(
         message = err["msg"]
     elif kind == "literal_error":
         allowed = _literals(_annotation_at(loc, data, root)) or re.findall(r"'([^']*)'", str(ctx.get("expected")))
-        message = f"must be one of {ctx.get('expected')}" + _guess(value, allowed)
+        message = renamed_policy(value, allowed) if set(allowed) & set(schema.PLAN_POLICIES) else None
+        message = message or f"must be one of {ctx.get('expected')}" + _guess(value, allowed)
     elif kind == "union_tag_invalid":  # the value as written (pydantic's tag is its text)
         tag = _value_at((*loc, "kind"), data, ctx.get("tag"))
         expected = str(ctx.get("expected_tags"))

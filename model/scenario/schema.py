@@ -12,9 +12,9 @@ defensive checks of its own.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -40,8 +40,9 @@ __all__ = [
 
 #: Policies that make a plan from the scenario alone (DESIGN.md, *Policies*).
 PLAN_POLICIES = ("uniform", "standard", "halfstep", "fullstep", "unconstrained", "lead")
-#: Every policy a run can compare; ``hindsight`` needs a replication's realized demand.
-POLICIES = (*PLAN_POLICIES, "hindsight")
+#: Every policy a run can compare; ``clairvoyant`` (a reference, not a bound) plans with a replication's
+#: realized requests, so it has one plan per replication and only a run makes it.
+POLICIES = (*PLAN_POLICIES, "clairvoyant")
 
 
 def _level(x: float) -> float:
@@ -119,10 +120,12 @@ class ValueSpec(Strict):
 
 class ChoiceSpec(Strict):
     intercept: float = Field(
-        0.0, description="β₀: logit intercept of flying a trip with us (calibrated to share of wallet)."
+        0.0, description="β₀: logit intercept of flying a trip with us, for tiers without their own choice_intercept."
     )
     value_per_cny: NonNeg = Field(
-        0.004, description="β_PV: logit weight of the account's perceived value, per CNY per trip."
+        0.004,
+        description="β_PV: logit weight of our offer's perceived value over the competitor's (PV_us − PV_comp), "
+        "per CNY per trip.",
     )
     closeness: NonNeg = Field(2.0, description="β_c: logit weight of the account's closeness index (0–1).")
 
@@ -275,6 +278,11 @@ class Tier(Strict):
     escort_need: Level = Field(1.0, description="Share of trips that pass through an airport where escorts serve.")
     escort_minutes: NonNeg = Field(30.0, description="Mean duration of one escort, minutes.")
     initial_closeness: Level = Field(0.6, description="Closeness index of the tier's accounts at day 0.")
+    choice_intercept: float | None = Field(
+        None,
+        description="β₀[t]: the tier's own logit intercept of flying with us — what service does not carry "
+        "(schedule, price, habit); default choice.intercept.",
+    )
     expectation: dict[Name, Level] = Field(description="Expected level per dimension (every dimension).")
     value_weight_cny: dict[Name, NonNeg] = Field(
         description="w: CNY per trip of one full level above the reference, per dimension (every dimension)."
@@ -298,7 +306,10 @@ class Budget(Strict):
 
 class AllocatorSpec(Strict):
     policy: Literal[PLAN_POLICIES] = Field(
-        "halfstep", description="Policy `halfstep plan` uses by default: " + ", ".join(PLAN_POLICIES) + "."
+        "halfstep",
+        description="Policy `halfstep plan` uses by default: "
+        + ", ".join(PLAN_POLICIES)
+        + " (not clairvoyant: it plans with each replication's realized requests, so only runs and sweeps make it).",
     )  # type: ignore[valid-type]
     lead: NonNeg = Field(0.5, description="Lead of the 'lead' policy, in steps (0.5 = halfstep, 1 = fullstep).")
     solver: Literal["highs", "cbc"] = Field("highs", description="LP solver: HiGHS (through highspy) or CBC.")
@@ -318,9 +329,22 @@ class SimulationSpec(Strict):
 
 
 class Economics(Strict):
-    contribution_margin: Level = Field(
-        0.3, description="Share of a fare that is contribution (profit before service cost)."
+    incremental_margin: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.85,
+        description="Share of a fare that a trip flown adds to profit on a flight that operates anyway (about "
+        "0.8–0.85): for key-account trips and displaced base passengers alike.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "contribution_margin" in data:
+            raise PydanticCustomError(
+                "renamed",
+                "economics.contribution_margin is now economics.incremental_margin: one margin for key-account trips "
+                "and displaced base passengers, in (0, 1] (about 0.85 on a flight that operates anyway)",
+            )
+        return data
 
 
 class Scenario(Strict):

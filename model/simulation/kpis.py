@@ -56,6 +56,7 @@ TIER_KPIS = (
     "failures_seat_hold",
     "failures_escort",
     "failures_benefit",
+    "churned_accounts",
 )
 
 

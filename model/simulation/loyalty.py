@@ -10,16 +10,28 @@ Every account carries, per dimension, an experienced level: by default the share
 last W trips that received the service (``experience = "window"``; the window starts
 filled at the plan's level, so a plan delivered as planned is experienced exactly), or
 the exponential moving average with weight α (``"moving_average"``). Its perceived value
-is u of the experienced levels. After each trip flown with us its closeness moves a
-share κ toward ``logistic(a + b·PV)``; the stage follows closeness:
+is u of the experienced levels. A trip is flown with us with probability
+
+    p = logistic(β0[t] + β_PV·(PV_us − PV_comp[t]) + β_c·closeness)
+
+(DESIGN.md, *Choice and loyalty*): β0[t] the tier's ``choice_intercept`` (default
+``choice.intercept``), PV_comp[t] ≤ 0 the competitor's offer judged against the same
+reference (:func:`model.allocation.value.competitor_value`) — the allocator's
+:func:`~model.allocation.demand.reference_share` is this p at PV_us = 0 and initial closeness.
+
+Closeness moves a share κ after every trip *requested*: flown with us toward
+``logistic(a + b·PV_us)`` (the trip's PV), flown with the competitor by choice toward
+``logistic(a + b·PV_comp[t])``; a broken account's trips leave it alone. The stage follows
+closeness after every such trip:
 
     acquisition ──(acquisition_trips flown)──▶ retention ◀──▶ recovery (closeness < recovery threshold)
          ▲                                                         │
          └──(re-acquisition delay)── broken ◀──(closeness < break threshold)
 
-A broken account flies no trip with us until the delay has passed, then restarts at
-acquisition with the recovery threshold's closeness. A trip is flown with us with
-probability ``logistic(β₀ + β_PV·PV + β_c·closeness)``.
+An account whose closeness falls below the break threshold defects: it is broken and
+counted as churned (:attr:`Accounts.breaks`, by tier :attr:`Accounts.breaks_by_tier`), flies
+no trip with us until the delay has passed, then restarts at acquisition with the recovery
+threshold's closeness.
 """
 
 from __future__ import annotations
@@ -28,7 +40,8 @@ import math
 
 import numpy as np
 
-from model.allocation.value import ValueTables
+from model.allocation.demand import choice_intercepts
+from model.allocation.value import ValueTables, competitor_value
 from model.scenario.schema import Scenario
 
 __all__ = ["ACQUISITION", "BROKEN", "RECOVERY", "RETENTION", "STAGES", "Accounts"]
@@ -74,15 +87,25 @@ class Accounts:
         self.trips_in_stage = [0] * len(self.tier)
         self.broken_until = [0.0] * len(self.tier)
         self.breaks = 0
+        self.breaks_by_tier = [0] * len(scenario.tiers)
+        # the choice logit per tier: β0[t] − β_PV·PV_comp[t], so p = logistic(offset + β_PV·PV_us + β_c·closeness)
+        self.pv_comp = competitor_value(scenario, tables).tolist()
+        b_pv = scenario.choice.value_per_cny
+        self.choice_offset = [
+            b0 + b_pv * (0.0 - pc) for b0, pc in zip(choice_intercepts(scenario).tolist(), self.pv_comp, strict=True)
+        ]
+        lo = scenario.loyalty
+        # closeness target of a trip flown with the competitor (by choice), per tier
+        self.competitor_target = [
+            _logistic(lo.closeness_intercept + lo.closeness_value_per_cny * pc) for pc in self.pv_comp
+        ]
         self.experienced = np.asarray(levels, dtype=float)[self.tier].tolist()  # (A, D) nested lists
         self._t = tables
         D = tables.reference.shape[1]
         plan = np.asarray(levels, dtype=float)
         # quota: per tier the bits always given (level 1) and the fractional levels (bit, dimension, y)
         self._always = [sum(1 << j for j, y in enumerate(row) if y >= 1.0) for row in plan.tolist()]
-        self._fractional = [
-            tuple((1 << j, j, y) for j, y in enumerate(row) if 0.0 < y < 1.0) for row in plan.tolist()
-        ]
+        self._fractional = [tuple((1 << j, j, y) for j, y in enumerate(row) if 0.0 < y < 1.0) for row in plan.tolist()]
         # Every account starts as if its last W trips had been served to the plan: the quota's
         # counts and the experience window hold W trips of the quota's own pattern, so a plan
         # delivered as planned is experienced at its level from the first trip on (exactly for
@@ -126,6 +149,7 @@ class Accounts:
         for a in range(len(self.tier)):
             self._restage(a)
         self.breaks = 0  # accounts broken at day 0 are not churn of this horizon
+        self.breaks_by_tier = [0] * len(scenario.tiers)
 
     def _update(self, table: tuple, e: list[float], delivered: int, skipped: int, a: int = -1) -> float:
         """Move account ``a``'s experienced levels ``e`` (in place) by the trip's deliveries; return PV.
@@ -196,10 +220,24 @@ class Accounts:
                 mask |= b
         return mask
 
-    def flies_with_us(self, a: int, u: float) -> bool:
+    def choice_probability(self, a: int, pv: float | None = None) -> float:
+        """p that account ``a``'s next trip is flown with us: ``logistic(β0[t] + β_PV·(PV_us − PV_comp[t]) + β_c·closeness)``.
+
+        ``pv`` is PV_us, by default the account's current PV.
+        """
         c = self.choice
-        p = _logistic(c.intercept + c.value_per_cny * self.pv[a] + c.closeness * self.closeness[a])
-        return u < p
+        pv_us = self.pv[a] if pv is None else pv
+        return _logistic(self.choice_offset[self._tier[a]] + c.value_per_cny * pv_us + c.closeness * self.closeness[a])
+
+    def flies_with_us(self, a: int, u: float) -> bool:
+        return u < self.choice_probability(a)
+
+    def after_competitor_trip(self, a: int, now: float) -> None:
+        """Update the account after a trip it chose to fly with the competitor: closeness moves a
+        share κ toward ``logistic(a + b·PV_comp[t])``, and the stage follows (it may break)."""
+        target = self.competitor_target[self._tier[a]]
+        self.closeness[a] += self.loyalty.closeness_rate * (target - self.closeness[a])
+        self._restage(a, now)
 
     def in_recovery(self, a: int) -> bool:
         return self.stage[a] == RECOVERY
@@ -237,6 +275,7 @@ class Accounts:
             self.stage[a] = BROKEN
             self.broken_until[a] = now + lo.reacquisition_delay_days * 1440.0
             self.breaks += 1
+            self.breaks_by_tier[self._tier[a]] += 1
             self.trips_in_stage[a] = 0
         elif self.stage[a] == ACQUISITION:
             if self.trips_in_stage[a] >= lo.acquisition_trips:
@@ -249,3 +288,10 @@ class Accounts:
     def stage_counts(self) -> np.ndarray:
         """Accounts in each stage (acquisition, retention, recovery, broken)."""
         return np.bincount(np.asarray(self.stage), minlength=4)
+
+    def stage_counts_by_tier(self) -> np.ndarray:
+        """Accounts per tier in each stage, shape (tiers, 4)."""
+        T = len(self.breaks_by_tier)
+        out = np.zeros((T, 4), dtype=np.int64)
+        np.add.at(out, (self.tier, np.asarray(self.stage, dtype=np.int64)), 1)
+        return out

@@ -2,7 +2,7 @@
 
 :class:`Tally` accumulates per tier while the simulation runs; :class:`Outcome` is the
 finished, plain-data record (KPIs, KPIs by tier, and the profiles the report draws:
-escort use by hour, accounts by stage per day). Money is CNY over the horizon unless a
+escort use by hour, accounts by stage per day and by tier at the end). Money is CNY over the horizon unless a
 name says "per trip".
 """
 
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from model.allocation.value import ValueTables
     from model.scenario.schema import Scenario
     from model.simulation.escort import EscortPool
+    from model.simulation.trips import Trips
 
-__all__ = ["Outcome", "Tally"]
+__all__ = ["Outcome", "Tally", "single_trip_share"]
 
 def _roster_cost(scenario: Scenario, pool: EscortPool | None) -> float:
     if pool is None:
@@ -45,6 +46,8 @@ class Outcome:
     escort_staffed_by_hour: np.ndarray = field(default_factory=lambda: np.zeros(24))
     escort_wait_by_hour: np.ndarray = field(default_factory=lambda: np.full(24, np.nan))
     stages: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    #: accounts per tier in each stage (acquisition, retention, recovery, broken) at the end of the horizon
+    stages_by_tier: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     over_service_by_dimension: np.ndarray = field(default_factory=lambda: np.zeros(0))
     error: str | None = None
 
@@ -62,6 +65,8 @@ class Tally:
         self.delivered = np.zeros((tiers, dims))
         self.applicable = np.zeros((tiers, dims))
         self.stages = np.zeros((days, 4))
+        self.stages_by_tier = np.zeros((tiers, 4))  # at the end of the horizon
+        self.churned_by_tier = z()  # breaks per tier
 
     def outcome(
         self,
@@ -82,7 +87,7 @@ class Tally:
         over_td = self.flown[:, None] * rt.unit_cost * np.maximum(share - vt.satiation_level, 0.0)
         over = over_td.sum(axis=1)
         cost_tier = self.cost_seat_holds + self.cost_escort + self.cost_benefits
-        margin = scenario.economics.contribution_margin
+        margin = scenario.economics.incremental_margin
         expansion = {kind: 0.0 for kind in ("seat_holds", "escort", "benefit")}
         for k, kind in enumerate(rt.kinds):
             if plan.expansions[k] > 0:
@@ -141,6 +146,7 @@ class Tally:
                 "failures_seat_hold": float(self.failures_seat_hold[i]),
                 "failures_escort": float(self.failures_escort[i]),
                 "failures_benefit": float(self.failures_benefit[i]),
+                "churned_accounts": float(self.churned_by_tier[i]),
             }
         out = Outcome(
             policy=plan.policy,
@@ -148,6 +154,7 @@ class Tally:
             kpis=kpis,
             by_tier=by_tier,
             stages=self.stages.copy(),
+            stages_by_tier=np.array(self.stages_by_tier, dtype=float),
             over_service_by_dimension=over_td.sum(axis=0),
         )
         if pool is not None:
@@ -155,3 +162,12 @@ class Tally:
             out.escort_staffed_by_hour = pool.staffed_minutes_by_hour()
             out.escort_wait_by_hour = pool.wait_by_hour()
         return out
+
+
+def single_trip_share(trips: Trips, flew: list[int]) -> float:
+    """Of the travellers who flew with us at least once in the horizon, the share who flew once."""
+    if trips.traveller is None or not flew:
+        return float("nan")
+    per_traveller = np.bincount(np.asarray(flew, dtype=np.int64))
+    flyers = np.count_nonzero(per_traveller)
+    return float(np.count_nonzero(per_traveller == 1) / flyers)

@@ -28,8 +28,9 @@ from model.allocation.plan import Plan
 from model.allocation.policies import make_plan
 from model.errors import Problem, ScenarioError
 from model.randomness import streams
+from model.scenario.problems import renamed_policy
 from model.scenario.schema import POLICIES, Scenario
-from model.simulation.hindsight import hindsight_outcome
+from model.simulation.clairvoyant import clairvoyant_plan
 from model.simulation.kpis import KPIS, TIER_KPIS
 from model.simulation.outcome import Outcome
 from model.simulation.result import RunResult
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: What `halfstep run` compares when no --policies are given.
-DEFAULT_POLICIES = ("uniform", "standard", "halfstep", "fullstep", "hindsight")
+DEFAULT_POLICIES = ("uniform", "standard", "halfstep", "fullstep", "clairvoyant")
 
 _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
@@ -97,6 +98,9 @@ def check_policies(policies: Sequence[str]) -> tuple[str, ...]:
     """Validate a list of policy names (as given on the command line)."""
     out: list[str] = []
     for p in policies:
+        renamed = renamed_policy(p)
+        if renamed:
+            raise ScenarioError("--policies", [Problem("--policies", renamed, p)])
         if p not in POLICIES:
             raise ScenarioError(
                 "--policies", [Problem("--policies", f"names no policy; policies are {', '.join(POLICIES)}", p)]
@@ -132,7 +136,8 @@ def replicate(
 ) -> list[Outcome]:
     """One replication of every policy, on the same trips (common random numbers).
 
-    ``point`` is a sweep's parameter point: it joins the spawn key of the streams.
+    ``clairvoyant`` is planned here, from this replication's trips, and simulated like any
+    plan. ``point`` is a sweep's parameter point: it joins the spawn key of the streams.
     """
     try:
         rngs = streams(seed, replication, point=point)
@@ -143,11 +148,8 @@ def replicate(
     out = []
     for policy in policies:
         try:
-            o = (
-                hindsight_outcome(scenario, trips)
-                if policy == "hindsight"
-                else simulate(scenario, plans[policy], trips, base)
-            )
+            plan = clairvoyant_plan(scenario, trips) if policy == "clairvoyant" else plans[policy]
+            o = simulate(scenario, plan, trips, base)
             o.policy, o.replication = policy, replication
         except Exception:
             o = _failed(scenario, policy, replication)
@@ -167,7 +169,7 @@ def run_policies(
     """Plan every policy, then simulate ``replications`` replications of each."""
     policies = check_policies(policies)
     t0 = time.perf_counter()
-    plans = {p: make_plan(scenario, p) for p in policies if p != "hindsight"}
+    plans = {p: make_plan(scenario, p) for p in policies if p != "clairvoyant"}
     result = run_plans(
         scenario,
         plans,
@@ -175,7 +177,7 @@ def run_policies(
         seed=seed,
         workers=workers,
         on_progress=on_progress,
-        hindsight="hindsight" in policies,
+        clairvoyant="clairvoyant" in policies,
     )
     order = list(policies)
     result.policies = policies
@@ -192,19 +194,20 @@ def run_plans(
     seed: int,
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
-    hindsight: bool = False,
+    clairvoyant: bool = False,
 ) -> RunResult:
     """Simulate given plans (under any labels) over replications, on common random numbers.
 
     The plans may come from another scenario with the same tiers and dimensions: a plan
     made with misestimated value weights, evaluated in the scenario that holds the true
-    ones. With ``hindsight``, the bound is added under the label ``hindsight``.
+    ones. With ``clairvoyant``, the clairvoyant reference is added under the label ``clairvoyant``:
+    a plan made in each replication from its realized requests, simulated on the same draws.
     """
     if replications < 1:
         raise ScenarioError("--replications", [Problem("--replications", "must be ≥ 1", replications)])
     if workers < 1:
         raise ScenarioError("--workers", [Problem("--workers", "must be ≥ 1", workers)])
-    labels = (*plans, "hindsight") if hindsight else tuple(plans)
+    labels = (*plans, "clairvoyant") if clairvoyant else tuple(plans)
     t1 = time.perf_counter()
     results: dict[int, list[Outcome]] = {}
     done = 0

@@ -6,7 +6,9 @@ airport in time order. For each trip:
 1. a broken account within its re-acquisition delay flies with the competitor;
    (its PV — the value the client perceives of our offer — is counted on every trip
    requested, flown with us or not, so a policy cannot gain by driving clients away);
-2. otherwise the airline choice: flown with us with the loyalty logit's probability;
+2. otherwise the airline choice: flown with us with probability
+   logistic(β0[t] + β_PV·(PV_us − PV_comp[t]) + β_c·closeness); a trip lost to the choice
+   moves the account's closeness toward the competitor's offer (it may defect: broken, churned);
 3. the service entitlement: the account's quota — a dimension at level y is given when
    the account's trips that received it would otherwise fall behind a share y
    (:meth:`~model.simulation.loyalty.Accounts.entitled`); no randomness;
@@ -21,7 +23,7 @@ airport in time order. For each trip:
    (:class:`~model.simulation.loyalty.Accounts`).
 
 After the horizon, unused held seats displace base passengers where base demand was
-turned away: the displacement cost is the base fare of each such seat.
+turned away: the displacement cost is the contribution of the base fare (× the incremental margin) of each such seat.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from model.allocation.value import tier_ranks, value_tables
 from model.scenario.schema import Scenario
 from model.simulation.escort import EscortPool, roster_with_expansion
 from model.simulation.loyalty import BROKEN, RECOVERY, Accounts
-from model.simulation.outcome import Outcome, Tally
+from model.simulation.outcome import Outcome, Tally, single_trip_share
 from model.simulation.trips import Trips
 
 __all__ = ["simulate"]
@@ -158,6 +160,9 @@ class _Replication:
         self.env.process(self._arrivals())
         self.env.process(self._daily_stages())
         self.env.run()
+        # accounts by stage per tier at the end of the horizon, and the breaks (churn) per tier
+        self.tally.stages_by_tier = self.accounts.stage_counts_by_tier()
+        self.tally.churned_by_tier = np.asarray(self.accounts.breaks_by_tier, dtype=float)
         return self._outcome()
 
     def _daily_stages(self):
@@ -191,7 +196,9 @@ class _Replication:
         env, acc = self.env, self.accounts
         stage, pv_of, closeness = acc.stage, acc.pv, acc.closeness
         c = self.s.choice
-        b0, b_pv, b_c = c.intercept, c.value_per_cny, c.closeness
+        # p = logistic(β0[t] + β_PV·(PV_us − PV_comp[t]) + β_c·closeness), with β0[t] − β_PV·PV_comp[t] per tier
+        offset, b_pv, b_c = acc.choice_offset, c.value_per_cny, c.closeness
+        to_competitor = acc.after_competitor_trip
         requested, lost_broken, lost_choice = self.requested, self.lost_broken, self.lost_choice
         pv_sum, board, finish = self.pv_sum, self._board, self._finish
         flew = self.flew_travellers.append
@@ -214,7 +221,7 @@ class _Replication:
                     lost_broken[t] += 1
                     pv_sum[t] += pv_of[a]  # the client still judges our offer
                     continue
-                x = b0 + b_pv * pv_of[a] + b_c * closeness[a]  # the choice logit, as _logistic computes it
+                x = offset[t] + b_pv * pv_of[a] + b_c * closeness[a]  # the choice logit, as Accounts computes it
                 if x >= 0:
                     p = 1.0 / (1.0 + exp(-x))
                 else:
@@ -223,6 +230,7 @@ class _Replication:
                 if not u < p:
                     lost_choice[t] += 1
                     pv_sum[t] += pv_of[a]
+                    to_competitor(a, now)  # closeness moves toward the competitor's offer; the account may defect
                     continue
                 mask = entitled(a)  # the account's quota decides what this trip gets
                 delivered = board(t, a, f, day, fare, mask)
@@ -352,7 +360,8 @@ class _Replication:
         displaced = np.minimum(self.base, free_without) - boarded
         fare = s.flights.base_fare_cny
         held_total = max(int(held.sum()), 1)
-        displacement = float(displaced.sum()) * fare
+        # a displaced base passenger costs the contribution of the fare, at the same margin as a key-account trip
+        displacement = float(displaced.sum()) * fare * s.economics.incremental_margin
         # attribute the displacement to tiers by their share of held seats
         share = tally.held_seats / held_total
         tally.cost_seat_holds += displacement * share
@@ -366,17 +375,8 @@ class _Replication:
             held_seats=int(held.sum()),
             held_used=int(held_used.sum()),
             breaks=self.accounts.breaks,
-            single_trip_share=_single_trip_share(self.trips, self.flew_travellers),
+            single_trip_share=single_trip_share(self.trips, self.flew_travellers),
         )
-
-
-def _single_trip_share(trips: Trips, flew: list[int]) -> float:
-    """Of the travellers who flew with us at least once in the horizon, the share who flew once."""
-    if trips.traveller is None or not flew:
-        return float("nan")
-    per_traveller = np.bincount(np.asarray(flew, dtype=np.int64))
-    flyers = np.count_nonzero(per_traveller)
-    return float(np.count_nonzero(per_traveller == 1) / flyers)
 
 
 def simulate(scenario: Scenario, plan: Plan, trips: Trips, base_demand: np.ndarray) -> Outcome:

@@ -18,7 +18,7 @@ requested (against the plan's ``pv_per_trip``), trips flown (against ``expected_
 cost (against ``cost``), per tier and over all tiers (the total cost counts capacity
 expansions on both sides, as ``cost_total`` and the plan's ``total_cost`` do). A plan is a
 constant, so the gap's interval is the simulated quantity's t interval shifted; it is never
-cut (a gap can be negative). ``hindsight`` has a plan per replication, not one, and has no gap.
+cut (a gap can be negative). ``clairvoyant`` has a plan per replication, not one, and has no gap.
 """
 
 from __future__ import annotations

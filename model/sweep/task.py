@@ -85,7 +85,7 @@ def _point_plans(spec: TaskSpec) -> tuple[Scenario, dict[str, Plan]]:
         _PLANS.move_to_end(key)
         return _PLANS[key]
     scenario = scenario_at(spec.base_data, spec.overrides, spec.source)
-    plans = {p: make_plan(scenario, p) for p in spec.policies if p != "hindsight"}
+    plans = {p: make_plan(scenario, p) for p in spec.policies if p != "clairvoyant"}
     _PLANS[key] = (scenario, plans)
     while len(_PLANS) > _PLAN_CACHE_SIZE:
         _PLANS.popitem(last=False)

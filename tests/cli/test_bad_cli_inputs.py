@@ -99,7 +99,22 @@ OPTIONS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("run", "{scenario}", "--policies", "standard,standard"), ("--policies = 'standard': is given twice",)),
     (
         ("plan", "{scenario}", "--policy", "hindsight"),
-        ("--policy = 'hindsight': must be one of uniform,", "hindsight needs a simulation"),
+        (
+            "--policy = 'hindsight': 'hindsight' was renamed 'clairvoyant' (a reference, not a bound: "
+            "the allocator given the realized requests, simulated)",
+            "here it must be one of 'uniform', 'standard'",
+        ),
+    ),
+    (
+        ("plan", "{scenario}", "--policy", "clairvoyant"),
+        ("--policy = 'clairvoyant': must be one of uniform,", "clairvoyant has one plan per replication"),
+    ),
+    (
+        ("run", "{scenario}", "--policies", "uniform,hindsight"),
+        (
+            "--policies = 'hindsight': 'hindsight' was renamed 'clairvoyant' (a reference, not a bound: "
+            "the allocator given the realized requests, simulated)",
+        ),
     ),
     (("plan", "{scenario}", "-p", "halfstap"), ("--policy = 'halfstap': must be one of uniform, standard, halfstep",)),
     (("run", "{scenario}", "--replications", "two"), ("'--replications' / '-r': 'two': must be a whole number",)),

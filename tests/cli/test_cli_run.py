@@ -63,6 +63,6 @@ def test_run_refuses_an_existing_folder(tmp_path: Path) -> None:
 def test_run_names_an_unknown_policy(tmp_path: Path) -> None:
     r = halfstep("run", str(tiny_file(tmp_path)), "--policies", "halfstep,greedy", "--out", str(tmp_path / "x"))
     assert r.returncode == 2
-    assert "greedy" in r.stderr and "hindsight" in r.stderr
+    assert "greedy" in r.stderr and "clairvoyant" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "x").exists()

@@ -66,7 +66,7 @@ def _chinese() -> dict:
 )
 def test_run_figures_leave_backend_and_rcparams_alone(callers_state, monkeypatch, data: dict, font: str | None) -> None:
     monkeypatch.setattr(style, "cjk_font", lambda: font)  # the machine's fonts do not decide which branch runs
-    result = run_policies(build(data), ("uniform", "halfstep", "hindsight"), replications=2, seed=11)
+    result = run_policies(build(data), ("uniform", "halfstep", "clairvoyant"), replications=2, seed=11)
     figures = render_figures(result, result.summary())
     assert {"plans.png", "kpis.png", "tiers.png", "stages.png"} <= set(figures)
     for name, png in figures.items():

@@ -18,7 +18,7 @@ from tests.helpers import build, tiny_dict
 
 @pytest.fixture(scope="module")
 def result():
-    return run_policies(build(tiny_dict()), ("uniform", "halfstep", "hindsight"), replications=3, seed=11)
+    return run_policies(build(tiny_dict()), ("uniform", "halfstep", "clairvoyant"), replications=3, seed=11)
 
 
 def test_the_terminal_prints_the_plan_gap_per_policy_and_halfsteps_largest_tier_gap(result) -> None:
@@ -36,7 +36,7 @@ def test_the_terminal_prints_the_plan_gap_per_policy_and_halfsteps_largest_tier_
     gaps = summary["plan_gap"]["halfstep"]["by_tier"]
     worst = max(gaps, key=lambda t: abs(gaps[t]["perceived_value_per_trip"]["mean"]))
     assert f"Largest tier gap in PV per trip requested for halfstep: {worst}," in text
-    assert "hindsight has one plan per replication" in text
+    assert "clairvoyant has one plan per replication" in text
 
 
 def test_report_html_and_md_show_whether_the_plan_holds(result, tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_report_html_and_md_show_whether_the_plan_holds(result, tmp_path: Path) 
             stats = stats if t == "all tiers" else stats[t]
             cell = fmt_gap(stats["perceived_value_per_trip"], "perceived_value_per_trip")
             assert re.search(rf"<td>{p}</td><td>{t}</td><td>[^<]*</td><td>{re.escape(cell)}</td>", section), (p, t)
-    assert "<td>hindsight</td>" not in section and "hindsight has one plan per replication" in section
+    assert "<td>clairvoyant</td>" not in section and "clairvoyant has one plan per replication" in section
     assert 'id="fig-plan_gap"' in section and (tmp_path / "run" / "figures" / "plan_gap.png").stat().st_size > 1000
     md = (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
     assert "## Does the plan hold?" in md and "Largest tier gap in PV per trip requested for halfstep" in md
@@ -60,7 +60,7 @@ def test_report_html_and_md_show_whether_the_plan_holds(result, tmp_path: Path) 
 
 
 def test_a_run_without_a_single_plan_says_so_and_draws_no_gap(tmp_path: Path) -> None:
-    only = run_policies(build(tiny_dict()), ("hindsight",), replications=2, seed=1)
+    only = run_policies(build(tiny_dict()), ("clairvoyant",), replications=2, seed=1)
     console = Console(record=True, width=200, color_system=None)
     print_run(console, only, only.summary())
     assert "No policy has a single plan" in console.export_text()

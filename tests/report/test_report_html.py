@@ -14,7 +14,7 @@ from tests.helpers import build, tiny_dict
 
 
 def _write(tmp_path: Path, data: dict, reps: int = 3, **extra) -> Path:
-    result = run_policies(build(data), ("uniform", "halfstep", "hindsight"), replications=reps, seed=11)
+    result = run_policies(build(data), ("uniform", "halfstep", "clairvoyant"), replications=reps, seed=11)
     write_run(result, tmp_path / "run", extra=extra or None)
     return tmp_path / "run"
 

@@ -212,8 +212,18 @@ TINY: list[tuple[str, Mutate, tuple[str, ...]]] = [
     ),
     (
         "margin above one",
-        put("economics", value={"contribution_margin": 1.5}),
-        ("economics.contribution_margin = 1.5: must be a level in [0, 1]",),
+        put("economics", value={"incremental_margin": 1.5}),
+        ("economics.incremental_margin = 1.5: must be ≤ 1",),
+    ),
+    (
+        "zero margin",
+        put("economics", value={"incremental_margin": 0.0}),
+        ("economics.incremental_margin = 0.0: must be > 0",),
+    ),
+    (
+        "the margin's old name",
+        put("economics", value={"contribution_margin": 0.3}),
+        ("economics.contribution_margin is now economics.incremental_margin",),
     ),
     (
         "negative competitor level",

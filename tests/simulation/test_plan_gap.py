@@ -34,7 +34,7 @@ def _outcome(policy: str, r: int, tiers: dict[str, dict[str, float]], error: str
 
 @pytest.fixture(scope="module")
 def known():
-    """The halfstep plan of the tiny scenario and REPS hand-made outcomes (replication 2 failed), plus hindsight's."""
+    """The halfstep plan of the tiny scenario and REPS hand-made outcomes (replication 2 failed), plus clairvoyant's."""
     scenario = build(tiny_dict())
     plan = make_plan(scenario, "halfstep")
     rng = np.random.default_rng(7)
@@ -53,10 +53,10 @@ def known():
         if r == 2:  # failed: its (made-up, huge) numbers must not count
             vals = {t: dict.fromkeys(GAP_KPIS, 1e9) for t in tiers}
         outcomes.append(_outcome("halfstep", r, vals, error="RuntimeError: boom" if r == 2 else None))
-        outcomes.append(_outcome("hindsight", r, {t: dict.fromkeys(GAP_KPIS, 1.0) for t in tiers}))
+        outcomes.append(_outcome("clairvoyant", r, {t: dict.fromkeys(GAP_KPIS, 1.0) for t in tiers}))
     summary = summarize(
         outcomes,
-        policies=("halfstep", "hindsight"),
+        policies=("halfstep", "clairvoyant"),
         replications=REPS,
         tiers=tiers,
         scenario="tiny",
@@ -114,7 +114,7 @@ def test_total_gap_interval_is_the_t_interval_of_the_differences_and_not_cut_at_
 
 def test_only_policies_with_a_plan_have_a_gap_and_the_summary_keeps_its_keys(known) -> None:
     _, _, summary = known
-    assert list(summary["plan_gap"]) == ["halfstep"]  # hindsight has a plan per replication, not one
+    assert list(summary["plan_gap"]) == ["halfstep"]  # clairvoyant has a plan per replication, not one
     assert list(summary) == [
         "scenario",
         "seed",
@@ -131,7 +131,7 @@ def test_only_policies_with_a_plan_have_a_gap_and_the_summary_keeps_its_keys(kno
 def test_a_run_of_the_tiny_scenario_has_a_finite_gap_for_every_planned_policy_and_tier() -> None:
     scenario = build(tiny_dict())
     result = run_policies(
-        scenario, ("uniform", "standard", "halfstep", "fullstep", "hindsight"), replications=3, seed=3
+        scenario, ("uniform", "standard", "halfstep", "fullstep", "clairvoyant"), replications=3, seed=3
     )
     gaps = result.summary()["plan_gap"]
     assert set(gaps) == set(result.plans) == {"uniform", "standard", "halfstep", "fullstep"}

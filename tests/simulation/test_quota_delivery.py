@@ -59,9 +59,13 @@ def _tables(s):
 
 
 def test_with_ample_capacity_every_plans_simulated_pv_is_its_planned_pv():
-    """Tolerance: 1% of the plan's PV per request, +0.5 CNY. Levels off the 0.05 grid (a tie-break's 0.676)
-    are experienced to the nearest twentieth in a 20-trip window, which costs or gains a little at u's kinks."""
-    s = load_scenario(overrides=AMPLE)
+    """Tolerance: 1% of the plan's PV per request, +0.5 CNY, plus what a level off the 0.05 grid can cost: in a
+    20-trip window a level y is experienced as a whole number of twentieths, at worst the grid point below it, a
+    shortfall of y − ⌊20y⌋/20 that loss aversion weighs λ·w (uniform's 0.204 car service, a tie-break's 0.676).
+    No recovery offer: trips lost to the competitor move closeness, so accounts whose offer is below the
+    competitor's reach recovery, where the offer's bonus adds PV the plan does not hold."""
+    s = load_scenario(overrides=[*AMPLE, "loyalty.recovery_offer_cny=0"])
+    vt = _tables(s)
     policies = ("standard", "uniform", "halfstep", "fullstep", "unconstrained")
     result = run_policies(s, policies, replications=3, seed=3)
     assert not result.failed()
@@ -71,10 +75,12 @@ def test_with_ample_capacity_every_plans_simulated_pv_is_its_planned_pv():
         kpis = summary["policies"][p]["kpis"]
         assert kpis["failures_escort"]["mean"] == 0 and kpis["failures_benefit"]["mean"] == 0
         assert kpis["failures_seat_hold"]["mean"] == 0
+        off_grid = plan.levels - np.floor(20 * plan.levels + 1e-9) / 20
+        allowance = s.value.loss_aversion * (vt.weight * off_grid).sum(axis=1)
         for i, t in enumerate(s.tier_names):
             sim = summary["policies"][p]["by_tier"][t]["perceived_value_per_trip"]["mean"]
             planned = plan.pv_per_trip[i]
-            assert abs(sim - planned) <= 0.01 * abs(planned) + 0.5, (p, t, sim, planned)
+            assert abs(sim - planned) <= 0.01 * abs(planned) + 0.5 + allowance[i], (p, t, sim, planned, allowance[i])
 
 
 def test_with_the_baseline_roster_the_gap_is_escort_failures():

@@ -79,7 +79,7 @@ def test_escort_queue_matches_erlang_c():
         assert abs(x.mean() - theory) <= half, (x.mean(), theory, half)
 
 
-def _run(data: dict, policies=("standard", "halfstep", "hindsight"), reps: int = 3, workers: int = 1):
+def _run(data: dict, policies=("standard", "halfstep", "clairvoyant"), reps: int = 3, workers: int = 1):
     return run_policies(build(data), policies, replications=reps, seed=5, workers=workers)
 
 
@@ -99,21 +99,10 @@ def test_every_trip_is_flown_lost_or_refused():
 
 
 def test_policies_share_their_trips():
-    r = _run(tiny_dict(), policies=("uniform", "standard", "halfstep", "hindsight"))
+    r = _run(tiny_dict(), policies=("uniform", "standard", "halfstep", "clairvoyant"))
     for rep in range(r.replications):
         requested = {o.policy: o.kpis["trips_requested"] for o in r.outcomes if o.replication == rep}
         assert len(set(requested.values())) == 1, requested
-
-
-def test_no_policy_beats_hindsight_on_the_baseline():
-    from model.scenario.loading import load_scenario
-
-    r = run_policies(
-        load_scenario(), ("uniform", "standard", "halfstep", "fullstep", "hindsight"), replications=3, seed=3
-    )
-    bound = r.values("hindsight", "net_value")
-    for p in ("uniform", "standard", "halfstep", "fullstep"):
-        assert all(v <= b for v, b in zip(r.values(p, "net_value"), bound, strict=True)), p
 
 
 def test_results_do_not_depend_on_the_number_of_workers():
@@ -185,7 +174,7 @@ def test_same_seed_same_numbers():
     b = _run(tiny_dict(), reps=2)
     assert outcomes_csv(a) == outcomes_csv(b)
     assert outcomes_by_tier_csv(a) == outcomes_by_tier_csv(b)
-    c = run_policies(build(tiny_dict()), ("standard", "halfstep", "hindsight"), replications=2, seed=6)
+    c = run_policies(build(tiny_dict()), ("standard", "halfstep", "clairvoyant"), replications=2, seed=6)
     assert outcomes_csv(a) != outcomes_csv(c)
 
 
@@ -206,7 +195,7 @@ def test_plan_and_simulation_agree_without_friction(policy):
 
 def test_the_roster_cost_is_every_rostered_hour_at_the_wage():
     d = tiny_dict()  # 2 staff from 06:00 to 22:00 at 60 CNY an hour, 30 days
-    r = _run(d, policies=("halfstep", "hindsight"), reps=2)
+    r = _run(d, policies=("halfstep", "clairvoyant"), reps=2)
     for o in r.of("halfstep"):
         assert o.kpis["cost_escort_roster"] == pytest.approx(2 * 16 * 30 * 60.0)
         assert o.kpis["cost_escort"] < o.kpis["cost_escort_roster"]  # escorting time is part of the paid time

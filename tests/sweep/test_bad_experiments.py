@@ -198,6 +198,14 @@ EXPERIMENTS: list[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = [
     ),
     # not an experiment at all
     (
+        "policy renamed hindsight",
+        (('policies = ["standard", "halfstep"]', 'policies = ["standard", "halfstep", "hindsight"]'),),
+        (
+            "policies[2] = 'hindsight': 'hindsight' was renamed 'clairvoyant' (a reference, not a bound: "
+            "the allocator given the realized requests, simulated)",
+        ),
+    ),
+    (
         "TOML syntax error",
         (("[design]", "[design"),),
         ("is not valid TOML", f"line {VALID[: VALID.index('[design]')].count(chr(10)) + 1}"),
@@ -275,7 +283,11 @@ TARGETS: list[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = [
     (
         "hindsight policy",
         (("seed = 1", 'seed = 1\npolicy = "hindsight"'),),
-        ("calibration.policy = 'hindsight': must be one of 'uniform'",),
+        (
+            "calibration.policy = 'hindsight': 'hindsight' was renamed 'clairvoyant' (a reference, not a bound: "
+            "the allocator given the realized requests, simulated); clairvoyant has no plan of its own",
+            "here it must be one of 'uniform'",
+        ),
     ),
     ("zero replications", (("replications = 2", "replications = 0"),), ("calibration.replications = 0: must be > 0",)),
     (

@@ -8,7 +8,7 @@
     failures.png      service failures by kind and by tier
     escort.png        escort utilization and waits by hour of day
     holds.png         seat holds: held, used by key accounts, displaced base passengers
-    stages.png        accounts by loyalty stage over the horizon
+    stages.png        accounts by loyalty stage over the horizon, and by tier at its end
 
 Means and intervals come from the summary (or, for arrays the summary does not hold, from
 the outcomes with the same Student-t interval). Styling and fonts: :mod:`model.report.views.style`;
@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from model.report.views.style import POLICY_COLORS, bars_with_ci, figure_style, mean_err, png, subplots
+from model.report.views.style import POLICY_COLORS, bars_with_ci, figure_style, mean_err, png, subplots, tick_label
 from model.simulation.loyalty import STAGES
 from model.simulation.result import RunResult
 from model.stats import mean_ci
@@ -43,8 +43,8 @@ _KPI_PANELS = (
 
 
 def _simulated(result: RunResult) -> list[str]:
-    """Policies that were simulated (not the hindsight bound) and have at least one outcome."""
-    return [p for p in result.policies if p != "hindsight" and result.of(p)]
+    """Policies that have at least one outcome (every policy is simulated, clairvoyant included)."""
+    return [p for p in result.policies if result.of(p)]
 
 
 def plans_figure(result: RunResult) -> bytes:
@@ -84,7 +84,10 @@ def kpis_figure(result: RunResult, summary: dict) -> bytes:
         )
         ax.set_title(title)
         ax.tick_params(axis="x", rotation=30)
-    fig.suptitle(f"Mean and 95% CI over {result.replications} replications (hindsight: the LP bound)")
+    title = f"Mean and 95% CI over {result.replications} replications"
+    if "clairvoyant" in result.policies:
+        title += " (clairvoyant: a reference, not a bound — planned with each replication's realized requests)"
+    fig.suptitle(title)
     fig.tight_layout()
     return png(fig)
 
@@ -182,18 +185,37 @@ def escort_figure(result: RunResult) -> bytes:
 
 
 def stages_figure(result: RunResult) -> bytes:
+    """Per policy: accounts by loyalty stage over the horizon (top) and by tier on the latest day (bottom)."""
     pols = _simulated(result)
+    tiers = result.scenario.tier_names
+    n = max(len(pols), 1)
     fig, axes = subplots(
-        1, len(pols), figsize=(3.2 * max(len(pols), 1), 3.2), squeeze=False, sharey=True, layout="constrained"
+        2,
+        n,
+        figsize=(max(3.2 * n, 0.4 * len(tiers) * n + 2.0), 6.4),
+        squeeze=False,
+        sharey="row",
+        layout="constrained",
     )
-    for ax, p in zip(axes[0], pols, strict=True):
+    colors = [f"C{k}" for k in range(len(STAGES))]
+    for ax, p in zip(axes[0], pols, strict=False):
         st = np.mean([o.stages for o in result.of(p)], axis=0)
-        ax.stackplot(np.arange(len(st)), st.T, labels=STAGES)
+        ax.stackplot(np.arange(len(st)), st.T, labels=STAGES, colors=colors)
         ax.set_title(p)
         ax.set_xlabel("day")
+    for ax, p in zip(axes[1], pols, strict=False):
+        by_tier = np.mean([o.stages_by_tier for o in result.of(p)], axis=0)  # (tiers, stages)
+        x = np.arange(len(tiers))
+        bottom = np.zeros(len(tiers))
+        for k, stage in enumerate(STAGES):
+            ax.bar(x, by_tier[:, k], bottom=bottom, color=colors[k], label=stage)
+            bottom += by_tier[:, k]
+        ax.set_xticks(x, [tick_label(t) for t in tiers])
+        ax.set_title(f"{p}: by tier, end of horizon")
     axes[0][0].set_ylabel("accounts")
+    axes[1][0].set_ylabel("accounts")
     axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.suptitle("Accounts by loyalty stage (mean over replications)")
+    fig.suptitle("Accounts by loyalty stage: over the horizon, and by tier on the latest day (mean over replications)")
     return png(fig)
 
 

@@ -81,10 +81,10 @@ def unplanned_note(result: RunResult, summary: dict[str, Any]) -> str:
     missing = [p for p in result.policies if p not in gaps]
     if not missing:
         return ""
-    why = "one plan per replication (the LP with that replication's realized demand)"
-    if missing == ["hindsight"]:
-        return f"hindsight has {why}, not one plan, so it has no plan gap."
-    return f"{', '.join(missing)}: no single plan in this run, so no plan gap (hindsight has {why})."
+    why = "one plan per replication (the allocator given that replication's realized requests)"
+    if missing == ["clairvoyant"]:
+        return f"clairvoyant has {why}, not one plan, so it has no plan gap."
+    return f"{', '.join(missing)}: no single plan in this run, so no plan gap (clairvoyant has {why})."
 
 
 def plan_gap_sentence(result: RunResult, summary: dict[str, Any]) -> str:
@@ -94,7 +94,7 @@ def plan_gap_sentence(result: RunResult, summary: dict[str, Any]) -> str:
     if p not in gaps:
         p = next(iter(gap_policies(result, summary)), None)
     if p is None:
-        return "No policy has a single plan (hindsight has one per replication), so there is no plan gap to report."
+        return "No policy has a single plan (clairvoyant has one per replication), so there is no plan gap to report."
     kpi = "perceived_value_per_trip"
     tiers = [(t, row[kpi]) for t, row in gaps[p]["by_tier"].items() if row[kpi]["mean"] is not None]
     if not tiers:
@@ -115,11 +115,15 @@ def plan_gap_sentence(result: RunResult, summary: dict[str, Any]) -> str:
 
 
 def headline(result: RunResult, summary: dict[str, Any]) -> str:
-    """One sentence: which simulated policy wins on net value, by how much, how sure."""
+    """One sentence: which policy a planner can adopt wins on net value, by how much, how sure.
+
+    ``clairvoyant`` is left out: it knows each replication's requests in advance, a reference
+    to read the others against, not a policy to adopt.
+    """
     sims = [
         p
         for p in result.policies
-        if p != "hindsight" and summary["policies"][p]["kpis"]["net_value"]["mean"] is not None
+        if p != "clairvoyant" and summary["policies"][p]["kpis"]["net_value"]["mean"] is not None
     ]
     if not sims:
         return "No simulated policy finished; see the failures below."
@@ -152,8 +156,9 @@ def methods_text(result: RunResult) -> str:
         "differences between policies are estimated replication by replication (paired Student-t intervals). "
         "Intervals per policy are Student-t 95% intervals over replications, cut at the range a KPI can take "
         "(a count or a cost is never below 0, a share never above 1: the mean lies inside, so the cut interval "
-        "covers it at least as often). `hindsight` is the LP's value "
-        "with each replication's realized demand and no lead cap — a frictionless bound, not a simulation. "
+        "covers it at least as often). `clairvoyant` is a reference, not a bound: the allocator (no lead cap) "
+        "given each replication's realized requests per tier in advance, and its plan simulated on the same draws "
+        "as every other policy; it is left out of the headline. "
         "Perceived value is counted on every trip requested (flown with us or not); costs on trips flown."
     )
 

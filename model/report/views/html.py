@@ -117,7 +117,7 @@ def _parameters(s: Scenario, overrides: Sequence[str]) -> str:
         ["benefit budget", "unlimited" if s.budget.benefits_cny is None else f"{s.budget.benefits_cny:,.0f} CNY"],
         ["flights per day × seats", f"{len(s.flights.departure_hours)} × {s.flights.seats}"],
         ["base load factor", f"{s.flights.base_load_factor:.0%}"],
-        ["contribution margin", f"{s.economics.contribution_margin:.0%}"],
+        ["incremental margin", f"{s.economics.incremental_margin:.0%}"],
         ["seasons", ", ".join(x.name for x in s.seasons) or "none"],
         ["what-if overrides (--set)", " ".join(overrides) or "none"],
     ]

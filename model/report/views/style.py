@@ -55,7 +55,7 @@ POLICY_COLORS = {
     "fullstep": "#8172b2",
     "unconstrained": "#ccb974",
     "lead": "#64b5cd",
-    "hindsight": "#8c8c8c",
+    "clairvoyant": "#8c8c8c",
 }
 
 
