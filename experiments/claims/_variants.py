@@ -34,7 +34,7 @@ from model.scenario.schema import Scenario
 __all__ = ["merge_tiers", "multi_year", "scaled_weights", "sized_experiment", "transplant", "with_levels"]
 
 #: Tier fields that merge_tiers pools or averages; every other field must agree between the merged tiers.
-_POOLED = {"name", "accounts", "expectation", "value_weight_cny", "nesting_exempt"}
+_POOLED = {"name", "accounts", "expectation", "value_weight_cny", "nesting_exempt", "choice_intercept"}
 
 
 def _data(scenario: Scenario) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def merge_tiers(scenario: Scenario, names: Sequence[str], into: str) -> Scenario
 
     Accounts add up; expectation and value weight of every dimension are the averages
     weighted by accounts — what the planner sees of a tier whose segments it cannot tell
-    apart. Every other field (travellers, trip rates, fares …) must be the same in every
+    apart; so is the choice intercept β0. Every other field (travellers, trip rates, fares …) must be the same in every
     merged tier, so pooling leaves the demand as it was and the account-weighted average
     is also the trip-weighted one. The merged tier is nesting-exempt only where every
     merged tier is.
@@ -67,6 +67,11 @@ def merge_tiers(scenario: Scenario, names: Sequence[str], into: str) -> Scenario
     merged = dict(first, name=into, accounts=sum(t["accounts"] for t in group))
     for table in ("expectation", "value_weight_cny"):
         merged[table] = {d: float(sum(wi * t[table][d] for wi, t in zip(w, group, strict=True))) for d in first[table]}
+    if any("choice_intercept" in t for t in group):  # β0[t]: the account-weighted average, like the tables
+        default = scenario.choice.intercept
+        merged["choice_intercept"] = float(
+            sum(wi * t.get("choice_intercept", default) for wi, t in zip(w, group, strict=True))
+        )
     merged["nesting_exempt"] = [
         d for d in first.get("nesting_exempt", []) if all(d in t.get("nesting_exempt", []) for t in group)
     ]
