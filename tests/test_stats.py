@@ -39,7 +39,7 @@ def test_a_share_interval_is_cut_at_one():
 
 def test_kpi_ranges():
     assert kpi_bounds("net_value") == (-math.inf, math.inf)
-    assert kpi_bounds("profit") == (-math.inf, math.inf)
+    assert kpi_bounds("contribution") == (-math.inf, math.inf)
     assert kpi_bounds("cost_total") == (0.0, math.inf)
     assert kpi_bounds("escort_utilization") == (0.0, 1.0)
     assert {kpi_bounds(k) for k in (*KPIS, *TIER_KPIS)} <= {(-math.inf, math.inf), (0.0, math.inf), (0.0, 1.0)}

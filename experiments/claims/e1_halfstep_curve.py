@@ -71,7 +71,7 @@ def main(ctx: Context) -> Verdict:
             r: lever_curve(by_replication(df, kpi, "lead", where={"rho": r, "cost factor": BASE_COST}), kpi)
             for r in rhos
         }
-        for kpi in ("net_value", "perceived_value", "cost_total", "over_service_cost", "profit", "share_of_wallet")
+        for kpi in ("net_value", "perceived_value", "cost_total", "over_service_cost", "contribution", "share_of_wallet")
     }
     lp = _lp_expectations(exp)
     figure(ctx, curves, at_base, lp, rhos, costs)
@@ -174,7 +174,7 @@ def verdict(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cos
     nv = at_base["net_value"][BASE_RHO]
     pv = at_base["perceived_value"][BASE_RHO]
     sow = at_base["share_of_wallet"][BASE_RHO]
-    prof = at_base["profit"][BASE_RHO]
+    prof = at_base["contribution"][BASE_RHO]
     over, cost = at_base["over_service_cost"][BASE_RHO], at_base["cost_total"][BASE_RHO]
     i_half, i_full = over.x.index(0.5), over.x.index(1.0)
     i0, i_best = nv.x.index(0.0), nv.x.index(base.best)
@@ -200,8 +200,8 @@ def verdict(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cos
         f"the reference partly insures against shortfalls, which favours leading; (ii) better service wins trips (share of wallet {fmt(sow.stats[i0], 3)} "
         f"at lead 0, {fmt(sow.stats[i_best], 3)} at lead {base.best:g}), and every extra trip flown is served at a "
         f"cost while its fare is not in net value, which penalises leading when service is dear. PV rises from "
-        f"{fmt(pv.stats[i0])} to {fmt(pv.stats[i_best])} CNY between lead 0 and {base.best:g}. By profit (margin × "
-        f"revenue − cost), which counts the won trips' fares, the best lead at the baseline is "
+        f"{fmt(pv.stats[i0])} to {fmt(pv.stats[i_best])} CNY between lead 0 and {base.best:g}. By contribution (margin × "
+        f"revenue − cost − escort roster), which counts the won trips' fares, the best lead at the baseline is "
         f"{prof.best:g} (not significantly different: {', '.join(f'{x:g}' for x in prof.near)}). Over-service — "
         f"spend on levels above r + hΔ — grows from {fmt(over.stats[i_half])} CNY at half a step to "
         f"{fmt(over.stats[i_full])} at a full step, small next to the total cost ({fmt(cost.stats[i_full])}): "

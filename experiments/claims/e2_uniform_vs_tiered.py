@@ -49,7 +49,7 @@ TOTAL_KPIS = (
     "cost_total",
     "over_service_cost",
     "share_of_wallet",
-    "profit",
+    "contribution",
     "churned_accounts",
 )
 

@@ -57,7 +57,7 @@ ARMS = {
     "withdrawn": "tier only, no 易行 for own-car",
     "aware": "segment-aware",
 }
-KPIS = ("net_value", "perceived_value", "cost_total", "over_service_cost", "profit", "share_of_wallet")
+KPIS = ("net_value", "perceived_value", "cost_total", "over_service_cost", "contribution", "share_of_wallet")
 COLORS = {"standard": "#55a868", "blind": "#8c8c8c", "withdrawn": "#ccb974", "aware": "#c44e52"}
 
 

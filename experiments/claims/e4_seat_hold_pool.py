@@ -87,7 +87,7 @@ def _case(exp: Any, df: Any, limits: list[int], runs: dict[int, RunResult]) -> d
     curves = {
         (p, kpi): lever_curve(by_replication(df, kpi, LEVER, policy=p), kpi, maximize=kpi != "displaced_seats")
         for p in POLICIES
-        for kpi in ("net_value", "displaced_seats", "cost_seat_holds", "profit", "share_of_wallet")
+        for kpi in ("net_value", "displaced_seats", "cost_seat_holds", "contribution", "share_of_wallet")
     }
     # the direct runs met the sweep's draws: their net values must be the sweep's, bit for bit
     gap = max(
@@ -265,7 +265,7 @@ def verdict(cases: dict[str, dict]) -> Verdict:
             "standard_net_value": case["curves"][("standard", "net_value")].to_dict(),
             "displaced_seats": {p: case["curves"][(p, "displaced_seats")].to_dict() for p in POLICIES},
             "cost_seat_holds": {p: case["curves"][(p, "cost_seat_holds")].to_dict() for p in POLICIES},
-            "profit": {p: case["curves"][(p, "profit")].to_dict() for p in POLICIES},
+            "contribution": {p: case["curves"][(p, "contribution")].to_dict() for p in POLICIES},
             "by_tier": case["tiers"],
             "best_vs_no_holds_halfstep": none_vs_best[label],
             "emsr_b_among_best": agree[label],

@@ -73,7 +73,7 @@ ROSTER_KPIS = (
     "cost_escort",
     "cost_expansion",
     "net_value",
-    "profit",
+    "contribution",
 )
 
 
@@ -84,7 +84,7 @@ def main(ctx: Context) -> Verdict:
     base = load_scenario(None)
     mean_staff = [sum(_escorts(exp.scenario(pt)).staff_on_duty) / _staffed_hours(base) for pt in exp.points]
     roster = {
-        (p, kpi): lever_curve(by_replication(df, kpi, LEVER, policy=p), kpi, maximize=kpi in ("net_value", "profit"))
+        (p, kpi): lever_curve(by_replication(df, kpi, LEVER, policy=p), kpi, maximize=kpi in ("net_value", "contribution"))
         for p in POLICIES
         for kpi in ROSTER_KPIS
     }

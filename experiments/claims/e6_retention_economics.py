@@ -17,7 +17,8 @@ the horizon, the summer season every year) with the ``halfstep`` plan.
 
 **The lever.** Churn is lowered by lowering the break threshold — it changes whether an
 account breaks and nothing else (closeness, choice and service stay as they were), so the
-profit change is the effect of churn alone. Thresholds from 0.25 down to 0 (no break at
+profit change is the effect of churn alone. Profit is the model's ``contribution``: margin ×
+revenue − service cost − escort roster. Thresholds from 0.25 down to 0 (no break at
 all) give a paired curve of breaks and profit (same seed, replications and trips at every
 threshold: common random numbers). Per replication, profit change is regressed on the
 change of breaks through the origin; the slope (profit per break avoided) gives the
@@ -55,7 +56,7 @@ CLAIM = 0.20  # +20% profit within 5 years
 CUT_RELATIVE = 0.05  # 5% fewer breaks
 CUT_POINTS = 0.05  # 5 points less yearly churn per account
 POLICY = "halfstep"
-KPIS = ("churned_accounts", "profit", "revenue", "cost_total", "share_of_wallet", "net_value")
+KPIS = ("churned_accounts", "contribution", "revenue", "cost_total", "share_of_wallet", "net_value")
 VARIANTS = {"pause": "break = 60-day pause (model)", "lost": "break = client lost (document)"}
 
 
@@ -109,9 +110,9 @@ def main(ctx: Context) -> Verdict:
     top = thresholds[0]
     out: dict[str, Any] = {}
     for v in delays:
-        breaks0, profit0 = vals(v, top, "churned_accounts"), vals(v, top, "profit")
+        breaks0, profit0 = vals(v, top, "churned_accounts"), vals(v, top, "contribution")
         d_breaks = np.array([vals(v, th, "churned_accounts") - breaks0 for th in thresholds[1:]])
-        d_profit = np.array([vals(v, th, "profit") - profit0 for th in thresholds[1:]])
+        d_profit = np.array([vals(v, th, "contribution") - profit0 for th in thresholds[1:]])
         slope = np.array([slope_through_origin(d_breaks[:, r], d_profit[:, r]) for r in range(reps)])
         cut_points = np.minimum(CUT_POINTS * accounts * YEARS, breaks0)
         hazard = float(np.mean(breaks0)) / (accounts * YEARS)
@@ -120,9 +121,9 @@ def main(ctx: Context) -> Verdict:
                 f"{th:g}": {
                     **{k: mean_ci(vals(v, th, k)) for k in KPIS},
                     "breaks_per_account_year": mean_ci(vals(v, th, "churned_accounts") / (accounts * YEARS)),
-                    "profit_change_pct": mean_ci(100 * (vals(v, th, "profit") / profit0 - 1)),
+                    "profit_change_pct": mean_ci(100 * (vals(v, th, "contribution") / profit0 - 1)),
                     "breaks_change_pct": mean_ci(100 * (vals(v, th, "churned_accounts") / breaks0 - 1)),
-                    "profit_change_cny": paired_ci(vals(v, th, "profit"), profit0),
+                    "profit_change_cny": paired_ci(vals(v, th, "contribution"), profit0),
                 }
                 for th in thresholds
             },
@@ -130,7 +131,7 @@ def main(ctx: Context) -> Verdict:
             "profit_change_pct_at_5pct_fewer_breaks": mean_ci(100 * slope * -CUT_RELATIVE * breaks0 / profit0),
             "profit_change_pct_at_5_points_less_churn": mean_ci(100 * slope * -cut_points / profit0),
             "five_points_exceeds_all_churn": bool(np.any(CUT_POINTS * accounts * YEARS > breaks0)),
-            "profit_change_pct_no_churn_at_all": mean_ci(100 * (vals(v, 0.0, "profit") / profit0 - 1))
+            "profit_change_pct_no_churn_at_all": mean_ci(100 * (vals(v, 0.0, "contribution") / profit0 - 1))
             if 0.0 in thresholds
             else None,
             "survival_arithmetic_pct": {
@@ -213,7 +214,7 @@ def _verdict(
         f"{fmt(lost['by_threshold'][top]['churned_accounts'], 1)} when a break loses the client "
         f"({fmt(pause['by_threshold'][top]['breaks_per_account_year'], 3)} and "
         f"{fmt(lost['by_threshold'][top]['breaks_per_account_year'], 3)} per account-year); five-year profit "
-        f"{fmt(pause['by_threshold'][top]['profit'])} and {fmt(lost['by_threshold'][top]['profit'])} CNY. "
+        f"{fmt(pause['by_threshold'][top]['contribution'])} and {fmt(lost['by_threshold'][top]['contribution'])} CNY. "
         f"A break avoided changes profit by {fmt(pause['profit_per_break_avoided_cny'])} CNY (pause) and "
         f"{fmt(lost['profit_per_break_avoided_cny'])} CNY (client lost). Hence, five-year profit changes by "
         f"{fmt(pause[keys[0]], 2)}% (pause) and {fmt(lost[keys[0]], 2)}% (client lost) with 5% fewer breaks, and by "

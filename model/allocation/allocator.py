@@ -97,6 +97,9 @@ def _bounds(problem: PlanningProblem, spec: LPSpec) -> tuple[np.ndarray, np.ndar
         hi = np.ones_like(lo)
     for j, levels in spec.fixed:  # held at given levels, tier by tier
         lo[:, j] = hi[:, j] = levels
+    if problem.box is not None:  # a trust region around the current plan (objective 'contribution')
+        lo, hi = np.maximum(lo, problem.box[0]), np.minimum(hi, problem.box[1])
+        hi = np.maximum(hi, lo)
     return lo, hi
 
 
@@ -357,12 +360,18 @@ def plan_from_solution(spec: LPSpec, built: AllocatorLP, solution: Solution, **e
 
 
 def allocate(
-    problem: PlanningProblem | Scenario, spec: LPSpec, *, n: np.ndarray | None = None, m: np.ndarray | None = None
+    problem: PlanningProblem | Scenario,
+    spec: LPSpec,
+    *,
+    n: np.ndarray | None = None,
+    m: np.ndarray | None = None,
+    canonical: bool = True,
 ) -> Plan:
     """Solve the allocator LP for one policy, and pick the canonical optimum among ties (:mod:`model.allocation.ties`).
 
     ``n`` overrides the expected trips flown with us per tier (they use resources and cost
     money), ``m`` the expected trips requested (every one of them perceives the offer).
+    ``canonical=False`` keeps the solver's first optimum (the inner steps of a sequence of LPs).
     """
     t0 = time.perf_counter()
     built = build_lp(planning_problem(problem, n=n, m=m), spec)
@@ -376,7 +385,7 @@ def allocate(
 
     first = run(built.lp)
     decisions = np.unique(np.concatenate([built.y.ravel(), np.array(list(built.e.values()), dtype=np.int64)]))
-    solution = canonical_solution(built.lp, first, built.spend, decisions, run)
+    solution = canonical_solution(built.lp, first, built.spend, decisions, run) if canonical else first
     return plan_from_solution(
         spec,
         built,

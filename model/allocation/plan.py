@@ -65,6 +65,9 @@ class Plan:
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    iterations: int = 1  # LPs solved for this plan (objective 'contribution': the sequence's length)
+    converged: bool = True  # objective 'contribution': the sequence stopped because the plan stopped moving
+    expected_contribution: float = float("nan")  # CNY: margin on the expected trips flown less cost to serve
 
     @property
     def pv_per_trip(self) -> np.ndarray:
@@ -120,6 +123,9 @@ class Plan:
             "status": self.status,
             "build_seconds": self.build_seconds,
             "solve_seconds": self.solve_seconds,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "expected_contribution": None if not np.isfinite(self.expected_contribution) else self.expected_contribution,
             "tiers": {
                 t: {
                     "levels": {d: float(self.levels[i, j]) for j, d in enumerate(self.dimensions)},

@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 
 from model.allocation.allocator import allocate, plan_from_levels
+from model.allocation.contribution import contribution_plan, priced
 from model.allocation.plan import Plan
 from model.allocation.problem import PlanningProblem, planning_problem
 from model.allocation.spec import LPSpec
@@ -97,6 +98,26 @@ def vip_quotas(
     return tuple((j, tuple(levels[:, c].tolist())) for c, j in enumerate(dims)), scale
 
 
+def lp_plan(problem: PlanningProblem, spec: LPSpec) -> Plan:
+    """An LP policy's plan under the scenario's ``allocator.objective``.
+
+    ``contribution``: the sequence of LPs of :mod:`model.allocation.contribution`; ``value``:
+    the most perceived value for the budget (service costs only in the capacity and budget
+    rows); ``net_value``: PV − cost with trips held at the reference share.
+    """
+    objective = problem.scenario.allocator.objective
+    if objective == "contribution":
+        return contribution_plan(problem, spec)
+    if objective == "value":
+        return allocate(problem, replace(spec, maximize="perceived value"))
+    return allocate(problem, spec)
+
+
+def _responding(problem: PlanningProblem, plan: Plan) -> Plan:
+    """Under the contribution objective every plan's trips respond to its PV; under the others they stay as planned."""
+    return priced(problem, plan) if problem.scenario.allocator.objective == "contribution" else plan
+
+
 def make_plan(
     scenario: Scenario | PlanningProblem, policy: str, *, n: np.ndarray | None = None, m: np.ndarray | None = None
 ) -> Plan:
@@ -113,8 +134,9 @@ def make_plan(
     problem = planning_problem(scenario, n=n, m=m)
     if policy == "standard":
         levels = standard_levels(problem)
-        plan = plan_from_levels(
-            problem, levels, policy="standard", shadow_prices=(), binding=(), objective="net value"
+        plan = _responding(
+            problem,
+            plan_from_levels(problem, levels, policy="standard", shadow_prices=(), binding=(), objective="net value"),
         )
         over = [
             r for r, u, c in zip(plan.resources, plan.resource_use, plan.capacity, strict=True) if u > c * (1 + 1e-9)
@@ -124,12 +146,13 @@ def make_plan(
         )
         return replace(plan, notes=notes)
     if policy == "uniform":
-        reference = allocate(problem, LPSpec("halfstep", lead=LEADS["halfstep"]))
+        reference = lp_plan(problem, LPSpec("halfstep", lead=LEADS["halfstep"]))
         spend = reference.total_cost
         fixed, scale = vip_quotas(problem, spend)
         plan = allocate(
             problem, LPSpec("uniform", uniform=True, spend_cap=spend, maximize="perceived value", fixed=fixed)
         )
+        plan = _responding(problem, plan)
         if scale < 1.0:
             plan = replace(
                 plan,
@@ -141,7 +164,7 @@ def make_plan(
             )
         return plan
     lead = problem.scenario.allocator.lead if policy == "lead" else LEADS[policy]
-    return allocate(problem, LPSpec(policy, lead=lead))
+    return lp_plan(problem, LPSpec(policy, lead=lead))
 
 
 assert set(POLICIES) == {*PLAN_POLICIES, "clairvoyant"}

@@ -34,6 +34,7 @@ class PlanningProblem:
     requests: np.ndarray  # (T,) m[t]: expected trips requested (each perceives the offer)
     nesting: tuple[np.ndarray, np.ndarray, np.ndarray]  # (lower tier, higher tier, dimension) of each pair
     floors: np.ndarray  # (T, D) floors closed under nesting: the lowest levels any plan may take
+    box: tuple[np.ndarray, np.ndarray] | None = None  # (T, D) lower and upper levels of a trust region, if any
 
     @property
     def nesting_pairs(self) -> list[tuple[int, int, int]]:

@@ -147,6 +147,9 @@ def load_run(folder: str | Path, label: str | None = None) -> RunRecord:
             p, r = row["policy"], int(row["replication"])
             for k in KPIS:
                 values.setdefault((p, k), [math.nan] * reps)[r] = _float(row.get(k) or "")
+            if "contribution" not in row and "profit" in row:  # a folder written before profit became contribution
+                roster = _float(row.get("cost_escort_roster") or "")
+                values[(p, "contribution")][r] = _float(row["profit"]) - (roster if math.isfinite(roster) else 0.0)
     plans = {}
     for p in manifest["policies"]:
         pj = folder / "plans" / f"{p}.json"

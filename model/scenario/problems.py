@@ -22,7 +22,15 @@ from model.errors import Problem
 from model.scenario import schema
 from model.scenario.schema import Scenario
 
-__all__ = ["RENAMED_POLICIES", "key_path", "problems_from_validation", "quote_key", "renamed_policy"]
+__all__ = [
+    "RENAMED_KPIS",
+    "RENAMED_POLICIES",
+    "key_path",
+    "problems_from_validation",
+    "quote_key",
+    "renamed_kpi",
+    "renamed_policy",
+]
 
 #: Policy names that were renamed, and their new names (DESIGN.md, *Policies*).
 RENAMED_POLICIES = {"hindsight": "clairvoyant"}
@@ -45,6 +53,29 @@ def renamed_policy(value: Any, allowed: Sequence[str] = schema.POLICIES) -> str 
         text += f"; {new} has no plan of its own (one per replication, made in a run), so here it must be one of "
         text += ", ".join(f"'{a}'" for a in allowed)
     return text
+
+
+#: KPI names that were renamed, and their new names (DESIGN.md, *What a run reports*).
+RENAMED_KPIS = {"profit": "contribution"}
+
+_RENAMED_KPI_WHY = {
+    "contribution": "the airline's money: margin × revenue − service cost − escort roster; profit did not subtract "
+    "the roster"
+}
+
+#: Outcome KPIs any list of KPI names allows: a Literal holding them is a KPI name (not, say, an allocator objective).
+_KPI_MARKERS = frozenset({"revenue", "cost_total", "trips_flown"})
+
+
+def renamed_kpi(value: Any, allowed: Sequence[str]) -> str | None:
+    """What to say of a KPI name that was renamed, where ``allowed`` are KPI names (``None`` otherwise).
+
+    "'profit' was renamed 'contribution' (the airline's money: …)".
+    """
+    if not isinstance(value, str) or value not in RENAMED_KPIS or not _KPI_MARKERS <= set(allowed):
+        return None
+    new = RENAMED_KPIS[value]
+    return f"'{value}' was renamed '{new}' ({_RENAMED_KPI_WHY[new]})"
 
 
 _MESSAGES = {
@@ -104,6 +135,7 @@ def _problem_from_pydantic(
     elif kind == "literal_error":
         allowed = _literals(_annotation_at(loc, data, root)) or re.findall(r"'([^']*)'", str(ctx.get("expected")))
         message = renamed_policy(value, allowed) if set(allowed) & set(schema.PLAN_POLICIES) else None
+        message = message or renamed_kpi(value, allowed)
         message = message or f"must be one of {ctx.get('expected')}" + _guess(value, allowed)
     elif kind == "union_tag_invalid":  # the value as written (pydantic's tag is its text)
         tag = _value_at((*loc, "kind"), data, ctx.get("tag"))

@@ -312,6 +312,17 @@ class AllocatorSpec(Strict):
         + " (not clairvoyant: it plans with each replication's realized requests, so only runs and sweeps make it).",
     )  # type: ignore[valid-type]
     lead: NonNeg = Field(0.5, description="Lead of the 'lead' policy, in steps (0.5 = halfstep, 1 = fullstep).")
+    objective: Literal["net_value", "contribution", "value"] = Field(
+        "net_value",
+        description="What the LP policies maximize: 'net_value', PV − cost with trips held at the reference share "
+        "(the default for now); 'contribution', the airline's expected margin on the trips flown (which respond to "
+        "perceived value through the choice model) less the cost to serve, solved as a sequence of LPs; 'value', "
+        "the most perceived value for the budget.",
+    )
+    slp_max_iterations: PositiveInt = Field(60, description="objective = 'contribution': most LPs solved for one plan.")
+    slp_tolerance: Positive = Field(
+        1e-4, description="objective = 'contribution': stop when no level moves by more than this."
+    )
     solver: Literal["highs", "cbc"] = Field("highs", description="LP solver: HiGHS (through highspy) or CBC.")
     interface: Literal["pulp", "direct"] = Field(
         "pulp",

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import math
 
-from model.allocation.allocator import allocate
 from model.allocation.demand import reference_share
 from model.allocation.plan import Plan
-from model.allocation.problem import PlanningProblem
+from model.allocation.policies import lp_plan
+from model.allocation.problem import PlanningProblem, planning_problem
 from model.allocation.spec import LPSpec
 from model.scenario.schema import Scenario
 from model.simulation.trips import Trips
@@ -28,7 +28,8 @@ __all__ = ["clairvoyant_plan"]
 
 
 def clairvoyant_plan(scenario: Scenario | PlanningProblem, trips: Trips) -> Plan:
-    """The LP (no lead cap) given this replication's realized requests per tier: m = requests, n = m × reference share."""
+    """The allocator (no lead cap, the scenario's objective) given this replication's realized requests per tier."""
     s = scenario.scenario if isinstance(scenario, PlanningProblem) else scenario
     m = trips.requested_by_tier()
-    return allocate(scenario, LPSpec("clairvoyant", lead=math.inf), n=m * reference_share(s), m=m)
+    problem = planning_problem(scenario, n=m * reference_share(s), m=m)
+    return lp_plan(problem, LPSpec("clairvoyant", lead=math.inf))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 __all__ = ["COMPARE_KPIS", "HEADLINE_KPIS", "KPIS", "REPORT_KPIS", "TIER_KPIS", "kpi_bounds"]
 
-#: Every KPI of an outcome, in report order.
+#: Every KPI of an outcome, in report order: the airline's contribution first (the headline), then the clients'
+#: perceived value. ``net_value`` (PV − cost) is the clients' value net of cost, not money.
 KPIS = (
+    "contribution",
     "net_value",
     "perceived_value",
     "perceived_value_per_trip",
@@ -30,7 +32,6 @@ KPIS = (
     "share_of_wallet",
     "revenue",
     "key_account_revenue_share",
-    "profit",
     "churned_accounts",
     "escort_utilization",
     "escort_wait_mean_minutes",
@@ -60,13 +61,15 @@ TIER_KPIS = (
 )
 
 
-#: KPIs in the terminal table and the report's first table.
+#: KPIs in the terminal table and the paired differences: contribution (the airline's money) and what it is made of,
+#: then the clients' measure (PV per trip requested) and what explains both.
 HEADLINE_KPIS = (
-    "net_value",
+    "contribution",
     "perceived_value_per_trip",
+    "revenue",
     "cost_total",
+    "cost_escort_roster",
     "over_service_cost",
-    "profit",
     "share_of_wallet",
     "key_account_revenue_share",
     "failures_escort",
@@ -74,21 +77,20 @@ HEADLINE_KPIS = (
 )
 
 
-#: KPIs in the reports' full table.
+#: KPIs in the reports' full table; ``net_value`` (PV − cost, not money) is shown here only.
 REPORT_KPIS = (
     *HEADLINE_KPIS,
     "cost_seat_holds",
     "cost_escort",
-    "cost_escort_roster",
     "cost_benefits",
     "failures_seat_hold",
     "failures_benefit",
     "trips_flown",
-    "revenue",
     "escort_utilization",
     "escort_wait_mean_minutes",
     "held_seats_used",
     "displaced_seats",
+    "net_value",
 )
 
 
@@ -99,7 +101,6 @@ COMPARE_KPIS = (
     "failures_benefit",
     "escort_utilization",
     "escort_wait_mean_minutes",
-    "cost_escort_roster",
     "displaced_seats",
 )
 
@@ -108,8 +109,8 @@ COMPARE_KPIS = (
 _UNIT = frozenset(
     {"share_of_wallet", "key_account_revenue_share", "escort_utilization", "escort_wait_probability", "single_trip_share"}
 )
-#: KPIs that can be negative: values and profit. Every other KPI (counts, costs, trips, seats, fares, minutes) is ≥ 0.
-_SIGNED = frozenset({"net_value", "perceived_value", "perceived_value_per_trip", "profit"})
+#: KPIs that can be negative: contribution and values. Every other KPI (counts, costs, trips, seats, fares, minutes) is ≥ 0.
+_SIGNED = frozenset({"contribution", "net_value", "perceived_value", "perceived_value_per_trip"})
 
 
 def kpi_bounds(kpi: str) -> tuple[float, float]:

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 __all__ = ["Outcome", "Tally", "single_trip_share"]
 
 def _roster_cost(scenario: Scenario, pool: EscortPool | None) -> float:
+    """Every rostered staff-hour at the wage; 0 without an escort resource (no roster to pay)."""
     if pool is None:
-        return float("nan")
+        return 0.0
     wage = next(r.wage_cny_per_hour for r in scenario.resources if r.kind == "escort")
     return float(pool.staffed_minutes_by_hour().sum() / 60.0 * wage)
 
@@ -97,7 +98,16 @@ class Tally:
         pv_total = float(self.pv.sum())
         flown, requested = float(self.flown.sum()), float(self.requested.sum())
         revenue = float(self.revenue.sum())
+        # every rostered staff-hour at the wage: a fixed cost of the roster, not in cost_total (which counts
+        # escorting time), for what-ifs that change the roster
+        cost_roster = _roster_cost(scenario, pool)
         kpis = {
+            # the airline's money (DESIGN.md, *What a run reports*): the margin on the fares of trips flown, less
+            # service cost (expansions included) and the escort roster. Escorting minutes (at the wage) and
+            # agency staff-hours (at their expansion cost) are in cost_total as well as in the roster (at the
+            # wage): a later change makes escorts a roster cost only.
+            "contribution": margin * revenue - cost_total - cost_roster,
+            # PV − cost: the clients' value net of cost, not money
             "net_value": pv_total - cost_total,
             "perceived_value": pv_total,
             "perceived_value_per_trip": _ratio(pv_total, requested),
@@ -117,11 +127,8 @@ class Tally:
             "share_of_wallet": _ratio(flown, requested),
             "revenue": revenue,
             "key_account_revenue_share": _ratio(revenue, revenue + base_revenue),
-            "profit": margin * revenue - cost_total,
             "churned_accounts": float(breaks),
-            # every rostered staff-hour at the wage: a fixed cost of the roster, not in cost_total (which
-            # counts escorting time), for what-ifs that change the roster
-            "cost_escort_roster": _roster_cost(scenario, pool),
+            "cost_escort_roster": cost_roster,
             "escort_utilization": pool.utilization() if pool is not None else float("nan"),
             "escort_wait_mean_minutes": pool.wait_mean() if pool is not None else float("nan"),
             "escort_wait_probability": pool.wait_probability() if pool is not None else float("nan"),

@@ -41,7 +41,8 @@ import numpy as np
 from scipy import stats
 
 from model.errors import HalfstepError
-from model.simulation.kpis import kpi_bounds
+from model.scenario.problems import renamed_kpi
+from model.simulation.kpis import KPIS, kpi_bounds
 from model.stats import mean_ci
 from model.sweep.store import Store, StoreError, store_path
 
@@ -314,7 +315,9 @@ def analyze(experiment: Experiment, kpis: list[str] | None = None, *, partial_ok
     chosen = kpis or experiment.spec.analysis.kpis or [experiment.kpis[0]]
     for k in chosen:
         if k not in experiment.kpis:
-            raise HalfstepError(f"--kpi {k}: not kept by this sweep (kept: {', '.join(experiment.kpis)})")
+            renamed = renamed_kpi(k, KPIS)
+            why = f"{renamed}; " if renamed else ""
+            raise HalfstepError(f"--kpi {k}: {why}not kept by this sweep (kept: {', '.join(experiment.kpis)})")
 
     def refuse_partial(status: SweepStatus) -> None:
         if status.done == 0:

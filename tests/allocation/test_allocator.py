@@ -24,7 +24,8 @@ TOL = 1e-7
 
 
 def ample(lounge_cost: float, weights=((100, 100), (150, 150)), wage: float = 80.0, **tiers_extra) -> dict:
-    """Tiny scenario with capacity to spare; weights per tier are (lounge, escort)."""
+    """Tiny scenario with capacity to spare; weights per tier are (lounge, escort).
+    """
     d = tiny_dict()
     d["dimensions"][0]["unit_cost_cny"] = lounge_cost
     d["resources"][1]["wage_cny_per_hour"] = wage

@@ -165,8 +165,9 @@ def swept(tmp_path_factory) -> Path:
     [
         ("revenu", "--kpi revenu: not kept by this sweep (kept: net_value, share_of_wallet, revenue,"),
         ("trips_flown", "--kpi trips_flown: not kept by this sweep"),
+        ("profit", "--kpi profit: 'profit' was renamed 'contribution' (the airline's money"),
     ],
-    ids=["unknown KPI", "KPI the sweep did not keep"],
+    ids=["unknown KPI", "KPI the sweep did not keep", "KPI renamed"],
 )
 def test_a_bad_kpi_is_refused_naming_it(swept: Path, capsys, kpi: str, expected: str) -> None:
     capsys.readouterr()

@@ -86,7 +86,7 @@ def test_report_html_opens_in_chromium_with_every_figure(tmp_path: Path) -> None
     # the heatmap's cell labels are 8 pt at 110 dpi (12 px): shown at ≥ 85% they stay ≥ 10 px high
     assert plans["shown"] >= 0.85 * plans["w"], plans
     assert all(u.startswith(("file:", "data:")) for u in requests), requests  # nothing fetched from a network
-    assert "highest mean net value" in headline
+    assert "highest mean contribution" in headline and "net value" not in headline
     assert shot.stat().st_size > 10_000
     keep = os.environ.get("HALFSTEP_SCREENSHOT_DIR")
     if keep:

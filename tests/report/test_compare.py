@@ -38,8 +38,8 @@ def test_same_seed_and_replications_compare_paired(tmp_path: Path) -> None:
     a, b = _run(tmp_path / "a", tiny_dict()), _run(tmp_path / "b", more)
     c = compare_runs([load_run(a), load_run(b)])
     assert c.methods == {"b": "paired"}
-    d = c.kpi_differences[("b", "halfstep", "net_value")]
-    want = paired_ci(_column(b, "halfstep", "net_value"), _column(a, "halfstep", "net_value"))
+    d = c.kpi_differences[("b", "halfstep", "contribution")]
+    want = paired_ci(_column(b, "halfstep", "contribution"), _column(a, "halfstep", "contribution"))
     assert d["method"] == "paired" and d["mean"] == pytest.approx(want["mean"])
     assert d["ci95"] == pytest.approx(want["ci95"])
     assert ("budget.benefits_cny", None, 500.0) in c.parameters["b"]
@@ -90,6 +90,8 @@ def test_compare_with_set_reruns_a_paired_whatif(tmp_path: Path) -> None:
     with (out / "comparison.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert rows and {x["method"] for x in rows} == {"paired"} and {x["run"] for x in rows} == {"what-if"}
+    assert [x["kpi"] for x in rows if x["policy"] == "uniform"][:2] == ["contribution", "perceived_value_per_trip"]
+    assert "net_value" not in {x["kpi"] for x in rows}  # PV − cost is the clients' value, not money: not compared
     util = next(x for x in rows if x["policy"] == "halfstep" and x["kpi"] == "escort_utilization")
     assert float(util["ci95_high"]) < 0  # 50% more staff: lower utilization, established
     manifest = json.loads((out / "whatif" / "manifest.json").read_text(encoding="utf-8"))
@@ -97,3 +99,20 @@ def test_compare_with_set_reruns_a_paired_whatif(tmp_path: Path) -> None:
     assert (out / "comparison.html").stat().st_size > 10_000 and (out / "plan_differences.csv").is_file()
     assert halfstep("validate", str(out / "whatif" / "scenario.toml")).returncode == 0
     assert math.isfinite(float(util["difference"]))
+
+
+def test_a_run_folder_from_before_contribution_reads_profit_less_the_roster(tmp_path: Path) -> None:
+    """A folder written when the KPI was ``profit`` (margin × revenue − cost, no roster) still compares."""
+    a = _run(tmp_path / "a", tiny_dict(), reps=2)
+    want = load_run(a).values
+    with (a / "outcomes.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["profit"] = repr(float(row.pop("contribution")) + float(row["cost_escort_roster"]))
+    with (a / "outcomes.csv").open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    got = load_run(a).values
+    for p in POLICIES:
+        assert got[(p, "contribution")] == pytest.approx(want[(p, "contribution")], rel=1e-12)

@@ -27,7 +27,7 @@ def test_displacement_in_the_simulation_is_the_base_fares_contribution():
         assert oa.kpis["displaced_seats"] == ob.kpis["displaced_seats"] > 0
         extra = ob.kpis["cost_seat_holds"] - oa.kpis["cost_seat_holds"]
         assert extra == pytest.approx(0.5 * fare * ob.kpis["displaced_seats"], rel=1e-9)
-        assert ob.kpis["profit"] - oa.kpis["profit"] == pytest.approx(
+        assert ob.kpis["contribution"] - oa.kpis["contribution"] == pytest.approx(
             0.5 * ob.kpis["revenue"] - extra, rel=1e-9
         )
 

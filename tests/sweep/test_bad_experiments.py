@@ -174,7 +174,20 @@ EXPERIMENTS: list[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = [
     (
         "unknown KPI",
         (('"revenue",', '"revenu",'),),
-        ("experiment.kpis[2] = 'revenu': must be one of 'net_value'", "did you mean 'revenue'?"),
+        ("experiment.kpis[2] = 'revenu': must be one of 'contribution'", "did you mean 'revenue'?"),
+    ),
+    (
+        "KPI renamed profit",
+        (('"revenue",', '"profit",'),),
+        (
+            "experiment.kpis[2] = 'profit': 'profit' was renamed 'contribution' (the airline's money: margin × "
+            "revenue − service cost − escort roster; profit did not subtract the roster)",
+        ),
+    ),
+    (
+        "analysis KPI renamed profit",
+        (("[design]", '[analysis]\nkpis = ["profit"]\n[design]'),),
+        ("analysis.kpis[0] = 'profit': 'profit' was renamed 'contribution'",),
     ),
     (
         "unknown common random numbers",
@@ -238,12 +251,17 @@ TARGETS: list[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = [
     (
         "misspelled statistic",
         (('"share_of_wallet"', '"share_of_walet"'),),
-        ("targets[0].statistic = 'share_of_walet': must be one of 'net_value'", "did you mean 'share_of_wallet'?"),
+        ("targets[0].statistic = 'share_of_walet': must be one of 'contribution'", "did you mean 'share_of_wallet'?"),
     ),
     (
         "unknown statistic",
         (('"share_of_wallet"', '"sow"'),),
-        ("targets[0].statistic = 'sow': must be one of 'net_value'",),
+        ("targets[0].statistic = 'sow': must be one of 'contribution'",),
+    ),
+    (
+        "statistic renamed profit",
+        (('"share_of_wallet"', '"profit"'),),
+        ("targets[0].statistic = 'profit': 'profit' was renamed 'contribution' (the airline's money",),
     ),
     ("statistic missing", (('statistic = "share_of_wallet"\n', ""),), ("targets[0].statistic: is required",)),
     (

@@ -91,7 +91,7 @@ def test_targets_file_names_bad_keys_and_bounds(tmp_path):
     with pytest.raises(ScenarioError) as e:
         load_targets(tmp_path / "t.toml")
     text = str(e.value)
-    assert "targets[0].statistic = 'share_of_walet': must be one of 'net_value'" in text
+    assert "targets[0].statistic = 'share_of_walet': must be one of 'contribution'" in text
     (tmp_path / "t.toml").write_text(CALIBRATION_TARGETS.replace("[-1.0, 1.0]", "[1.0, -1.0]"))
     with pytest.raises(ScenarioError, match=r"parameters.intercept.bounds = \[1.0, -1.0\]: must be \[low, high\]"):
         load_targets(tmp_path / "t.toml")

@@ -29,7 +29,7 @@ def test_policies_and_kpis_name_what_is_allowed(tmp_path):
     body = body.replace('"revenue",', '"revenu",')
     text = _problems(tmp_path, body)
     assert "experiment.policies[1] = 'halfstap': must be one of 'uniform', 'standard', 'halfstep'" in text
-    assert "experiment.kpis[2] = 'revenu': must be one of 'net_value'" in text
+    assert "experiment.kpis[2] = 'revenu': must be one of 'contribution'" in text
 
 
 def test_design_consistency(tmp_path):

@@ -17,7 +17,8 @@ from model.simulation.kpis import COMPARE_KPIS
 
 __all__ = ["comparison_figure", "comparison_html", "print_comparison"]
 
-_FIGURE_KPIS = ("net_value", "perceived_value_per_trip", "cost_total", "over_service_cost", "profit", "failures_escort")
+#: The forest plot's panels: contribution (the airline's money) first, the clients' PV per trip requested beside it.
+_FIGURE_KPIS = ("contribution", "perceived_value_per_trip", "revenue", "cost_total", "over_service_cost", "failures_escort")
 
 
 def _method_sentence(c: Comparison, other: RunRecord) -> str:

@@ -31,11 +31,11 @@ __all__ = ["render_figures"]
 _NONNEG = (0.0, float("inf"))  # costs and counts: their intervals are cut at 0
 
 _KPI_PANELS = (
-    ("net_value", "Net value (PV − cost), CNY"),
+    ("contribution", "Contribution, CNY\n(margin × revenue − cost − roster)"),
     ("perceived_value_per_trip", "PV per trip requested, CNY"),
+    ("revenue", "Revenue, CNY"),
     ("cost_total", "Cost, CNY"),
     ("over_service_cost", "Over-service cost, CNY"),
-    ("profit", "Profit (margin × revenue − cost), CNY"),
     ("share_of_wallet", "Share of wallet"),
     ("key_account_revenue_share", "Key-account revenue share"),
     ("churned_accounts", "Accounts churned"),

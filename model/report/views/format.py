@@ -9,15 +9,28 @@ from model.simulation.summary import base_policy
 
 __all__ = [
     "GAP_LABELS",
+    "HEADLINE",
+    "KPI_NOTES",
     "fmt_ci",
     "fmt_gap",
     "gap_policies",
     "headline",
+    "kpi_label",
     "methods_text",
     "plan_gap_sentence",
     "shown",
     "unplanned_note",
 ]
+
+#: The KPI of the headline: the airline's contribution (DESIGN.md, *What a run reports*).
+HEADLINE = "contribution"
+
+#: What a KPI means, where its name alone could mislead (the reports' full table says it beside the name).
+KPI_NOTES = {
+    "contribution": "the airline's money: margin × revenue − service cost − escort roster",
+    "perceived_value_per_trip": "the clients' measure, per trip requested",
+    "net_value": "PV − cost, the clients' value net of cost, not money",
+}
 
 #: The plan gap's KPIs as the reports name them.
 GAP_LABELS = {
@@ -114,37 +127,84 @@ def plan_gap_sentence(result: RunResult, summary: dict[str, Any]) -> str:
     )
 
 
-def headline(result: RunResult, summary: dict[str, Any]) -> str:
-    """One sentence: which policy a planner can adopt wins on net value, by how much, how sure.
+def kpi_label(kpi: str) -> str:
+    """A KPI's name in a report's full table, with what it means where a reader could take it for something else."""
+    note = KPI_NOTES.get(kpi)
+    return f"{kpi} ({note})" if note else kpi
 
-    ``clairvoyant`` is left out: it knows each replication's requests in advance, a reference
-    to read the others against, not a policy to adopt.
+
+def _adoptable(result: RunResult, summary: dict[str, Any]) -> list[str]:
+    """The policies a planner can adopt that have a mean contribution (``clairvoyant`` is a reference, not one)."""
+    kpis = summary["policies"]
+    return [p for p in result.policies if p != "clairvoyant" and kpis[p]["kpis"][HEADLINE]["mean"] is not None]
+
+
+def _separated(d: dict[str, Any]) -> bool:
+    """Whether a paired difference's interval excludes 0 (False without an interval: one replication)."""
+    lo, hi = d["ci95"]
+    return lo is not None and (lo > 0 or hi < 0)
+
+
+def headline(result: RunResult, summary: dict[str, Any]) -> str:
+    """Which policy a planner can adopt has the highest mean contribution, by how much, how sure, what it supports.
+
+    Contribution is the airline's money (DESIGN.md, *What a run reports*); the paired differences
+    are ``halfstep − other`` (the base policy against each other one) on contribution, and the last
+    sentence says which decision the run supports. ``clairvoyant`` is left out: it knows each
+    replication's requests in advance, a reference to read the others against, not a policy to adopt.
     """
-    sims = [
-        p
-        for p in result.policies
-        if p != "clairvoyant" and summary["policies"][p]["kpis"]["net_value"]["mean"] is not None
-    ]
+    sims = _adoptable(result, summary)
     if not sims:
         return "No simulated policy finished; see the failures below."
-    best = max(sims, key=lambda p: summary["policies"][p]["kpis"]["net_value"]["mean"])
-    text = f"**{best}** has the highest mean net value ({fmt_ci(summary['policies'][best]['kpis']['net_value'], 'net_value')} CNY)."
+    kpis = {p: summary["policies"][p]["kpis"] for p in sims}
+    best = max(sims, key=lambda p: kpis[p][HEADLINE]["mean"])
+    text = (
+        f"**{best}** has the highest mean contribution, the airline's money: "
+        f"{fmt_ci(kpis[best][HEADLINE], HEADLINE)} CNY over the horizon (margin × revenue − service cost − "
+        "escort roster)."
+    )
     base = base_policy(result.policies)
-    if best == base and len(sims) > 1:
-        others = [p for p in sims if p != base]
-        runner_up = max(others, key=lambda p: summary["policies"][p]["kpis"]["net_value"]["mean"])
-        d = summary["paired"][f"{base}-{runner_up}"]["net_value"]
-        sure = d["ci95"][0] is not None and d["ci95"][0] > 0
-        text += f" It beats {runner_up} by {fmt_ci(d, 'net_value')} CNY (paired 95% CI{'' if sure else '; the interval includes 0, so the difference is not established'})."
-    elif best != base and base in sims:
-        d = summary["paired"][f"{base}-{best}"]["net_value"]
-        lo, hi = d["ci95"]
-        unsure = lo is None or lo <= 0 <= hi
-        text += (
-            f" {base} − {best}: {fmt_ci(d, 'net_value')} CNY (paired 95% CI"
-            f"{'; the interval includes 0, so the difference is not established' if unsure else ''})."
+    others = [p for p in sims if p != base]
+    if base not in sims or not others:
+        return text
+    diffs = {p: summary["paired"][f"{base}-{p}"][HEADLINE] for p in others}
+    text += (
+        " Paired 95% CIs of contribution (common random numbers): "
+        + "; ".join(f"{base} − {p} {fmt_gap(d, HEADLINE)} CNY" for p, d in diffs.items())
+        + "."
+    )
+    decision, compared = _decision(base, best, diffs)
+    stat = "perceived_value_per_trip"
+    pv = ", ".join(
+        f"{p} {fmt_ci({'mean': kpis[p][stat]['mean'], 'ci95': [None, None]}, stat)}" for p in compared if p in kpis
+    )
+    return f"{text} {decision} Beside it, the clients' measure, PV per trip requested: {pv} CNY."
+
+
+def _decision(base: str, best: str, diffs: dict[str, dict[str, Any]]) -> tuple[str, list[str]]:
+    """The sentence saying which choice the contribution intervals support, and the policies it weighs."""
+
+    def why(d: dict[str, Any]) -> str:
+        return "one replication, no interval" if d["ci95"][0] is None else "the interval includes 0"
+
+    undecided = "choose between them on the clients' measure or run more replications."
+    if best == base:
+        below = [p for p, d in diffs.items() if _separated(d)]
+        level = [p for p in diffs if p not in below]
+        if not level:
+            text = f"On contribution the run supports {base} over {', '.join(below)} (every interval excludes 0)."
+            return text, [base, *below]
+        text = (
+            f"On contribution the run does not separate {base} from "
+            + " or ".join(f"{p} ({why(diffs[p])})" for p in level)
+            + f": {undecided}"
         )
-    return text
+        return text + (f" It does support {base} over {', '.join(below)}." if below else ""), [base, *level]
+    if _separated(diffs[best]):
+        text = f"On contribution the run supports {best} over {base} ({base} − {best} excludes 0)."
+    else:
+        text = f"On contribution the run does not establish that {best} beats {base} ({why(diffs[best])}): {undecided}"
+    return text, [best, base]
 
 
 def methods_text(result: RunResult) -> str:
@@ -159,6 +219,9 @@ def methods_text(result: RunResult) -> str:
         "covers it at least as often). `clairvoyant` is a reference, not a bound: the allocator (no lead cap) "
         "given each replication's realized requests per tier in advance, and its plan simulated on the same draws "
         "as every other policy; it is left out of the headline. "
+        "Contribution is the margin on the fares of trips flown less service cost (capacity expansions included) and "
+        "every rostered escort staff-hour at the wage; escorting minutes and agency staff-hours are also in the "
+        "service cost, so they count twice until escorts become a roster cost only. "
         "Perceived value is counted on every trip requested (flown with us or not); costs on trips flown."
     )
 

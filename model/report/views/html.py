@@ -1,10 +1,10 @@
 """The run's HTML report (``report.html``): one self-contained page a planner reads top to bottom.
 
-Headline first (which policy wins on net value, by how much, how sure), then the plans,
-KPIs with error bars, tiers, whether the plan holds (simulated − planned), over-service,
-failures, escorts, seat holds, loyalty stages, shadow prices, the scenario's key parameters
-and a methods note. Figures are embedded (:mod:`model.report.views.page`), so the file can
-be mailed or opened offline.
+Headline first (which policy has the highest contribution, by how much, how sure, and which
+decision that supports), then the plans, KPIs with error bars, tiers, whether the plan holds
+(simulated − planned), over-service, failures, escorts, seat holds, loyalty stages, shadow
+prices, the scenario's key parameters and a methods note. Figures are embedded
+(:mod:`model.report.views.page`), so the file can be mailed or opened offline.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from model.report.views.format import (
     fmt_gap,
     gap_policies,
     headline,
+    kpi_label,
     methods_text,
     plan_gap_sentence,
     unplanned_note,
@@ -34,7 +35,8 @@ __all__ = ["report_html"]
 #: Figure file → caption, in page order.
 _CAPTIONS = {
     "plans.png": "Each policy's plan: the level (share of trips served) per tier and dimension.",
-    "kpis.png": "Headline KPIs per policy: mean and 95% CI over replications.",
+    "kpis.png": "Headline KPIs per policy, contribution (the airline's money) first and the clients' PV per trip "
+    "requested beside it: mean and 95% CI over replications.",
     "tiers.png": "Perceived value per trip requested and cost, per tier (mean and 95% CI).",
     "plan_gap.png": "PV per trip requested, simulated − planned, per tier: mean and 95% CI over replications "
     "(0 = as planned).",
@@ -168,7 +170,8 @@ def report_html(
     s = result.scenario
     pols = result.policies
     kpi_table = table(
-        ["KPI", *pols], ([k, *(fmt_ci(summary["policies"][p]["kpis"][k], k) for p in pols)] for k in REPORT_KPIS)
+        ["KPI", *pols],
+        ([kpi_label(k), *(fmt_ci(summary["policies"][p]["kpis"][k], k) for p in pols)] for k in REPORT_KPIS),
     )
     pairs = list(summary["paired"])
     paired = (

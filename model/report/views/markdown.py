@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.report.views.format import fmt_ci, headline, methods_text, plan_gap_sentence
+from model.report.views.format import fmt_ci, headline, kpi_label, methods_text, plan_gap_sentence
 from model.simulation.kpis import HEADLINE_KPIS, REPORT_KPIS
 from model.simulation.result import RunResult
 from model.simulation.summary import base_policy
@@ -29,7 +29,9 @@ def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[st
         "|---" * (len(pols) + 1) + "|",
     ]
     for k in REPORT_KPIS:
-        lines.append(f"| {k} | " + " | ".join(fmt_ci(summary["policies"][p]["kpis"][k], k) for p in pols) + " |")
+        lines.append(
+            f"| {kpi_label(k)} | " + " | ".join(fmt_ci(summary["policies"][p]["kpis"][k], k) for p in pols) + " |"
+        )
     if summary["paired"]:
         lines += ["", "## Paired differences (common random numbers)", ""]
         pairs = list(summary["paired"])

@@ -1,0 +1,176 @@
+"""The airline's contribution as the allocator's objective — DESIGN.md, *The allocator* (revision 2).
+
+    maximize  F(y) = Σ_t n_t(PV_t(y)) · (margin · fare_t − C_t(y))  −  expansion cost
+    n_t(PV) = m_t · logistic(β0_t + β_PV·(PV − PV_comp_t) + β_c·closeness0_t),   C_t(y) = Σ_d c[t,d]·y[t,d]
+
+Perceived value pays only through the trips it wins. F is not linear in the levels (trips
+respond to PV), so it is solved as a sequence of LPs: at the current plan y_k, with trips
+n_k = n(PV(y_k)) and the slope n'_k = m·β_PV·p(1 − p), F is linearized as
+
+    F ≈ F(y_k) + Σ_t n'_k,t · (margin·fare_t − C_t(y_k)) · (PV_t(y) − PV_t(y_k)) − Σ_t n_k,t · (C_t(y) − C_t(y_k))
+
+which is the allocator's own LP with the PV weight m replaced by w_t = n'_k,t·(margin·fare_t −
+C_t(y_k)) (0 where a tier loses money on each trip: more trips then do not pay) and the trips
+flown by n_k; capacities and the budget hold at n_k. Each step stays in a trust region
+|y − y_k| ≤ δ; a step is taken only when the true F rises (δ grows ×1.5), otherwise δ halves.
+The sequence stops when the plan moves less than ``allocator.slp_tolerance`` or the region
+has shrunk below it, and the last step is solved once more for the canonical optimum among
+ties. The plan records the LPs solved and whether the sequence converged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from model.allocation.allocator import allocate, plan_from_levels
+from model.allocation.demand import choice_intercepts
+from model.allocation.plan import Plan
+from model.allocation.problem import PlanningProblem
+from model.allocation.spec import LPSpec
+from model.allocation.value import competitor_value, perceived_value
+from model.errors import InfeasibleError
+
+__all__ = ["ContributionModel", "contribution_model", "contribution_plan", "priced"]
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+@dataclass(frozen=True)
+class ContributionModel:
+    """What the contribution of a plan is made of: demand, the choice model, margins and unit costs."""
+
+    problem: PlanningProblem
+    offset: np.ndarray  # (T,) β0 − β_PV·PV_comp + β_c·closeness0: the choice logit at PV_us = 0
+    beta: float  # β_PV
+    gain: np.ndarray  # (T,) margin × fare: what one trip flown adds before the cost to serve
+
+    def share(self, pv: np.ndarray) -> np.ndarray:
+        """Share of a tier's trips flown with us at perceived value ``pv`` (per tier)."""
+        return _logistic(self.offset + self.beta * pv)
+
+    def trips(self, levels: np.ndarray) -> np.ndarray:
+        """Expected trips flown with us per tier under ``levels``."""
+        return self.problem.requests * self.share(perceived_value(levels, self.problem.values))
+
+    def cost_per_trip(self, levels: np.ndarray) -> np.ndarray:
+        return (self.problem.resources.unit_cost * levels).sum(axis=1)
+
+    def value(self, levels: np.ndarray, expansion_cost: float = 0.0) -> float:
+        """F: expected contribution (CNY over the horizon) of ``levels`` and the expansions' cost."""
+        n = self.trips(levels)
+        return float((n * (self.gain - self.cost_per_trip(levels))).sum() - expansion_cost)
+
+
+def contribution_model(problem: PlanningProblem) -> ContributionModel:
+    s = problem.scenario
+    c = s.choice
+    closeness = np.array([t.initial_closeness for t in s.tiers], dtype=float)
+    offset = choice_intercepts(s) - c.value_per_cny * competitor_value(s, problem.values) + c.closeness * closeness
+    gain = s.economics.incremental_margin * np.array([s.tier_fare_cny(t) for t in s.tiers], dtype=float)
+    return ContributionModel(problem=problem, offset=offset, beta=c.value_per_cny, gain=gain)
+
+
+def priced(problem: PlanningProblem, plan: Plan, **extra: object) -> Plan:
+    """``plan`` re-priced with the trips flown responding to its perceived value (and its expected contribution)."""
+    model = contribution_model(problem)
+    n = model.trips(plan.levels)
+    fields = dict(
+        shadow_prices=plan.shadow_prices,
+        binding=plan.binding,
+        objective=plan.objective,
+        lead=plan.lead,
+        solver=plan.solver,
+        status=plan.status,
+        build_seconds=plan.build_seconds,
+        solve_seconds=plan.solve_seconds,
+        notes=plan.notes,
+        iterations=plan.iterations,
+        converged=plan.converged,
+    )
+    fields.update(extra)
+    return plan_from_levels(
+        problem.with_demand(trips=n),
+        plan.levels,
+        policy=plan.policy,
+        expansions=plan.expansions,
+        expected_contribution=model.value(plan.levels, plan.expansion_cost),
+        **fields,
+    )
+
+
+def _step(
+    problem: PlanningProblem, model: ContributionModel, levels: np.ndarray, delta: float, floor: bool = True
+) -> PlanningProblem:
+    """The LP of one step: PV weighted by what it wins, trips flown at the current plan, a trust region.
+
+    ``floor=False`` drops the region's lower side: when the current plan no longer fits the
+    capacities at the trips it wins, the step may go below it, down to the floors.
+    """
+    pv = perceived_value(levels, problem.values)
+    p = model.share(pv)
+    n = problem.requests * p
+    slope = problem.requests * model.beta * p * (1.0 - p)
+    weight = np.maximum(slope * (model.gain - model.cost_per_trip(levels)), 0.0)
+    box = (np.maximum(levels - delta, 0.0) if floor else np.zeros_like(levels), np.minimum(levels + delta, 1.0))
+    return replace(problem.with_demand(trips=n, requests=weight), box=box)
+
+
+def contribution_plan(problem: PlanningProblem, spec: LPSpec, start: np.ndarray | None = None) -> Plan:
+    """The plan of an LP policy (its lead cap, floors, nesting) that maximizes expected contribution.
+
+    The sequence starts from the plan with trips held at the reference share (the LP of
+    PV − cost), or from the levels ``start`` (for checking that it converges from anywhere).
+    """
+    a = problem.scenario.allocator
+    model = contribution_model(problem)
+    tol = a.slp_tolerance
+    if start is None:
+        current = allocate(problem, spec, canonical=False)
+        levels, expansion, solved = current.levels, current.expansion_cost, current.iterations
+        build, solve = current.build_seconds, current.solve_seconds
+    else:
+        levels, expansion, solved, build, solve = np.asarray(start, dtype=float), 0.0, 0, 0.0, 0.0
+    best = model.value(levels, expansion)
+    delta, converged = 0.25, False
+    while solved < a.slp_max_iterations:
+        try:
+            candidate = allocate(_step(problem, model, levels, delta), spec, canonical=False)
+        except InfeasibleError:  # the current plan overruns a capacity at the trips it wins: room to go down
+            candidate = allocate(_step(problem, model, levels, delta, floor=False), spec, canonical=False)
+        solved += 1
+        build, solve = build + candidate.build_seconds, solve + candidate.solve_seconds
+        value = model.value(candidate.levels, candidate.expansion_cost)
+        moved = float(np.abs(candidate.levels - levels).max())
+        if value > best + 1e-9 * max(1.0, abs(best)):
+            levels, best = candidate.levels, value
+            delta = min(1.0, 1.5 * delta)
+            if moved < tol:
+                converged = True
+                break
+        else:
+            delta /= 2.0
+            if delta < tol or moved < tol:
+                converged = True  # no better plan within a vanishing region around this one
+                break
+    # the last step once more, for the canonical optimum among its ties, in a region of the tolerance
+    try:
+        final = allocate(_step(problem, model, levels, tol), spec)
+    except InfeasibleError:
+        final = allocate(_step(problem, model, levels, tol, floor=False), spec)
+    if model.value(final.levels, final.expansion_cost) < best - 1e-6 * max(1.0, abs(best)):
+        final = replace(final, levels=levels)  # the canonical choice may not lose contribution
+    solved += final.iterations
+    return priced(
+        problem,
+        final,
+        objective="contribution",
+        iterations=solved,
+        converged=converged,
+        build_seconds=build + final.build_seconds,
+        solve_seconds=solve + final.solve_seconds,
+    )
