@@ -87,16 +87,7 @@ def compare(
     ] = None,
     force: ForceOption = False,
     set_: SetOption = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers",
-            "-w",
-            parser=whole_number,
-            callback=at_least(1, "worker processes"),
-            help="Worker processes for the --set what-if run.",
-        ),
-    ] = 1,
+    workers: WorkersOption = 1,
 ) -> None:
     """Compare run folders: KPI differences with 95% CIs (paired when seed and replications match) and plan differences.
 

@@ -50,16 +50,20 @@ def _num(x: float | None, kpi: str) -> str:
     return f"{x:,.2f}"
 
 
-def fmt_ci(stat: dict[str, Any], kpi: str, *, compact: bool = False) -> str:
-    """'mean [lo, hi]' of a summary entry, or 'mean ± half-width' when ``compact`` (the terminal)."""
+def fmt_ci(stat: dict[str, Any], kpi: str, *, compact: bool = False, signed: bool = False) -> str:
+    """'mean [lo, hi]' of a summary entry, or 'mean ± half-width' when ``compact`` (the terminal).
+
+    ``signed``: a difference, shown with its signs (:func:`fmt_gap`).
+    """
     lo, hi = stat["ci95"]
     if stat["mean"] is None:
         return "—"
+    value = _signed if signed else _num
     if lo is None:
-        return _num(stat["mean"], kpi)
+        return value(stat["mean"], kpi)
     if compact:
-        return f"{_num(stat['mean'], kpi)} ± {_num((hi - lo) / 2, kpi)}"
-    return f"{_num(stat['mean'], kpi)} [{_num(lo, kpi)}, {_num(hi, kpi)}]"
+        return f"{value(stat['mean'], kpi)} ± {_num((hi - lo) / 2, kpi)}"
+    return f"{value(stat['mean'], kpi)} [{value(lo, kpi)}, {value(hi, kpi)}]"
 
 
 def _signed(x: float, kpi: str) -> str:
@@ -72,14 +76,7 @@ def _signed(x: float, kpi: str) -> str:
 
 def fmt_gap(stat: dict[str, Any], kpi: str, *, compact: bool = False) -> str:
     """A difference's 'mean [lo, hi]' with signs, or 'mean ± half-width' when ``compact`` (the terminal)."""
-    lo, hi = stat["ci95"]
-    if stat["mean"] is None:
-        return "—"
-    if lo is None:
-        return _signed(stat["mean"], kpi)
-    if compact:
-        return f"{_signed(stat['mean'], kpi)} ± {_num((hi - lo) / 2, kpi)}"
-    return f"{_signed(stat['mean'], kpi)} [{_signed(lo, kpi)}, {_signed(hi, kpi)}]"
+    return fmt_ci(stat, kpi, compact=compact, signed=True)
 
 
 def gap_policies(result: RunResult, summary: dict[str, Any]) -> list[str]:
