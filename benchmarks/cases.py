@@ -5,6 +5,8 @@
 * :func:`escort_queue` — the escort pool alone against Ciw on that M/M/c;
 * :func:`baseline_plan` and :func:`account_lp` — the allocator: plan time on the
   baseline; build, load, solve and read-back of the LP with one tier per account;
+* :func:`contribution_plan` — the contribution objective's plan, every LP of its sequence
+  and of the canonical tie-break, against one HiGHS solve of the sequence's final LP;
 * :func:`workers` — replications with one worker and with two;
 * :func:`one_replication` — time and peak memory of one replication, in a fresh process.
 """
@@ -16,7 +18,7 @@ import resource
 from typing import Any
 
 from model.allocation.allocator import build_lp, plan_from_solution
-from model.allocation.lp import solve
+from model.allocation.lp import LinearProgram, Solution, recorded_solves, solve
 from model.allocation.policies import LEADS, make_plan
 from model.allocation.spec import LPSpec
 from model.randomness import streams
@@ -29,7 +31,15 @@ from .measure import Timing, best_of, in_child, timed
 from .queues import bare_simpy, ciw_queue, draws, erlang_c_wait, escort_pool
 from .scenarios import account_tiers, scaled_book
 
-__all__ = ["account_lp", "baseline_plan", "escort_queue", "one_replication", "simulator", "workers"]
+__all__ = [
+    "account_lp",
+    "baseline_plan",
+    "contribution_plan",
+    "escort_queue",
+    "one_replication",
+    "simulator",
+    "workers",
+]
 
 
 def _ratio(a: float, b: float) -> float:
@@ -137,6 +147,56 @@ def account_lp(accounts: int) -> dict[str, Any]:
         "scenario_seconds": t_scenario.wall,
         **direct,
         "pulp": pulp,
+    }
+
+
+def _contribution_run(scenario: Scenario) -> tuple[Any, list[tuple[LinearProgram, Solution]]]:
+    with recorded_solves() as solves:
+        plan = make_plan(scenario, "halfstep")
+    return plan, solves
+
+
+def contribution_plan(scenario: Scenario, book: str, repeats: int) -> dict[str, Any]:
+    """The halfstep plan under ``allocator.objective = "contribution"`` against one solve of its final LP.
+
+    The plan is timed whole (wall time, best of ``repeats``): the first LP, every step of the
+    sequence, the final step and the two solves of its canonical tie-break, each built and
+    handed to the solver as ``allocator.interface`` says. The reference is HiGHS's own time
+    for the final step's LP (the sequence's last LP, before the tie-break adds its rows),
+    solved once more from scratch, passed whole (best of ``repeats``).
+    """
+    a = scenario.allocator
+    scenario = scenario.model_copy(update={"allocator": a.model_copy(update={"objective": "contribution"})})
+    (plan, solves), t = best_of(repeats, _contribution_run, scenario)
+    shape = solves[0][0].shape  # every LP of the sequence has it; the tie-break's have one or two rows more
+    sequence = [s for lp, s in solves if lp.shape == shape]
+    ties = [s for lp, s in solves if lp.shape != shape]
+    final_lp = next(lp for lp, _ in reversed(solves) if lp.shape == shape)
+    final = [solve(final_lp, "highs", a.time_limit_seconds, "direct") for _ in range(repeats)]
+    reference = min(s.solve_seconds for s in final)
+    rows, cols = shape
+    return {
+        "book": book,
+        "accounts": int(sum(x.accounts for x in scenario.tiers)),
+        "tiers": len(scenario.tiers),
+        "rows": rows,
+        "columns": cols,
+        "nonzeros": len(final_lp.value),
+        "plan_seconds": t.wall,
+        "plan_cpu_seconds": t.cpu,
+        "lps": len(solves),
+        "sequence_lps": len(sequence),
+        "steps": plan.iterations,
+        "converged": plan.converged,
+        "interfaces": sorted({s.interface for _, s in solves}),
+        "sequence_solve_seconds": sum(s.solve_seconds for s in sequence),
+        "tie_break_solve_seconds": sum(s.solve_seconds for s in ties),
+        "load_seconds": sum(s.load_seconds for _, s in solves),
+        "not_optimal": [s.status for _, s in solves if not s.optimal],
+        "final_lp_seconds": reference,
+        "final_lp_status": final[-1].status,
+        "ratio": _ratio(t.wall, reference),
+        "expected_contribution": plan.expected_contribution,
     }
 
 

@@ -72,6 +72,23 @@ def test_quick_run_writes_a_record(tmp_path):
     ]
 
 
+def test_quick_contribution_run_times_the_plan_against_its_final_lp(tmp_path):
+    out = tmp_path / "bench.json"
+    assert main(["--quick", "--only", "contribution", "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    plans = record["cases"]["contribution_plan"]
+    assert [p["book"] for p in plans] == ["baseline", "100 account tiers"]
+    for p in plans:
+        assert p["converged"] and p["final_lp_status"] == "Optimal" and p["not_optimal"] == []
+        assert p["lps"] == p["sequence_lps"] + 2  # the sequence, then the tie-break's two solves
+        assert p["sequence_lps"] == p["steps"] and p["ratio"] == p["plan_seconds"] / p["final_lp_seconds"]
+    assert plans[0]["interfaces"] == ["pulp"] and "direct" in plans[1]["interfaces"]  # interface = "auto"
+    assert [t["target"] for t in record["targets"]] == [
+        "contribution plan / one HiGHS solve of its final LP (baseline)",
+        "contribution plan / one HiGHS solve of its final LP (100 account tiers)",
+    ]
+
+
 def test_an_existing_record_is_kept_without_force(tmp_path):
     out = tmp_path / "bench.json"
     out.write_text("mine")

@@ -1,12 +1,17 @@
 """Linear programs in array form, handed to a solver through PuLP or whole — the allocator's LP (DESIGN.md, *The allocator*).
 
 The allocator states its LP as arrays: objective, column bounds, and the constraint
-matrix in compressed sparse rows with row bounds. By default (``allocator.interface =
-"pulp"``) the arrays become a PuLP model — one variable per column, one expression per
-row, made in bulk from the row's arrays — and PuLP solves it with HiGHS (through highspy)
-or CBC. For very large LPs (one tier per account) ``interface = "direct"`` passes the
-arrays to HiGHS in one call (highspy's ``passModel``), skipping PuLP's per-element
-objects; the plan is the same (a test checks it), only the overhead differs.
+matrix in compressed sparse rows with row bounds. With ``allocator.interface = "pulp"``
+the arrays become a PuLP model — one variable per column, one expression per row, made
+in bulk from the row's arrays — and PuLP solves it with HiGHS (through highspy) or CBC.
+``interface = "direct"`` passes the arrays to HiGHS in one call (highspy's
+``passModel``), skipping PuLP's per-element objects and its element-by-element loading;
+the plan is the same (a test checks it), only the overhead differs. ``"auto"`` (the
+default) takes the direct path for a HiGHS LP of :data:`AUTO_DIRECT_NONZEROS` or more
+constraint nonzeros and PuLP below (and always PuLP for CBC): PuLP adds about 5 µs a
+nonzero to every solve, two to three times HiGHS's own time at every size measured, which
+stays under 50 ms a solve below that size (``benchmarks/interface_crossover.py``
+measures it). :attr:`Solution.interface` says which path solved an LP.
 
 Both paths give the solver the same problem: minimize −cost·x, the columns named as the
 allocator names them and in the order PuLP gives them to HiGHS, the rows in the
@@ -17,6 +22,8 @@ convention (limit − activity for a ≤ row, activity − limit for a ≥ or = 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import dataclasses
 import math
 import os
 import shutil
@@ -30,7 +37,19 @@ import numpy as np
 
 from model.errors import SolverError
 
-__all__ = ["LinearProgram", "RowBlocks", "Solution", "row_slack", "solve"]
+__all__ = [
+    "AUTO_DIRECT_NONZEROS",
+    "LinearProgram",
+    "RowBlocks",
+    "Solution",
+    "interface_for",
+    "recorded_solves",
+    "row_slack",
+    "solve",
+]
+
+#: ``interface = "auto"`` passes a HiGHS LP with at least this many constraint nonzeros to HiGHS directly.
+AUTO_DIRECT_NONZEROS = 10_000
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class Solution:
     dual: np.ndarray  # per row, for the minimization of −cost·x
     load_seconds: float  # handing the arrays to the solver
     solve_seconds: float  # the solver's own time
+    interface: str = ""  # the path that solved it: "pulp" or "direct"
 
     @property
     def optimal(self) -> bool:
@@ -107,11 +127,43 @@ class RowBlocks:
         return start.astype(np.int32), col.astype(np.int32), val.astype(float)
 
 
-def solve(lp: LinearProgram, solver: str, time_limit: float, interface: str = "pulp") -> Solution:
-    """Solve with ``"highs"`` or ``"cbc"``, through PuLP (``interface="pulp"``) or, HiGHS only, whole (``"direct"``)."""
-    if interface == "direct":
-        return _highs(lp, time_limit)
-    return _via_pulp(lp, solver, time_limit)
+def interface_for(lp: LinearProgram, solver: str, interface: str) -> str:
+    """The path an LP takes: ``"pulp"`` or ``"direct"``; ``"auto"`` chooses by the solver and the LP's nonzeros."""
+    if interface != "auto":
+        return interface
+    return "direct" if solver == "highs" and len(lp.value) >= AUTO_DIRECT_NONZEROS else "pulp"
+
+
+_recorders: contextvars.ContextVar[tuple[list[tuple[LinearProgram, Solution]], ...]] = contextvars.ContextVar(
+    "halfstep_lp_recorders", default=()
+)
+
+
+@contextlib.contextmanager
+def recorded_solves() -> Iterator[list[tuple[LinearProgram, Solution]]]:
+    """Every LP that :func:`solve` solves inside the block, with its solution, in order (for timing and tests)."""
+    solves: list[tuple[LinearProgram, Solution]] = []
+    token = _recorders.set((*_recorders.get(), solves))
+    try:
+        yield solves
+    finally:
+        _recorders.reset(token)
+
+
+def solve(lp: LinearProgram, solver: str, time_limit: float, interface: str = "auto") -> Solution:
+    """Solve with ``"highs"`` or ``"cbc"``.
+
+    ``interface``: through PuLP (``"pulp"``), whole to HiGHS (``"direct"``, HiGHS only), or by size (``"auto"``).
+    """
+    path = interface_for(lp, solver, interface)
+    if path == "direct":
+        solution = _highs(lp, time_limit)
+    else:
+        solution = _via_pulp(lp, solver, time_limit)
+    solution = dataclasses.replace(solution, interface=path)
+    for solves in _recorders.get():
+        solves.append((lp, solution))
+    return solution
 
 
 def row_slack(lp: LinearProgram, activity: np.ndarray) -> np.ndarray:
