@@ -228,3 +228,45 @@ def assert_refused(code: int, captured: Any, *expected: str) -> str:
     for part in expected:
         assert part in text, f"{part!r} not in:\n{text}"
     return text
+
+
+#: KPIs every successful replication has as finite numbers (the ones a run's headline rests on).
+FINITE_KPIS = (
+    "contribution",
+    "net_value",
+    "perceived_value",
+    "cost_total",
+    "trips_requested",
+    "trips_flown",
+    "revenue",
+)
+
+
+def assert_replications_ran(outcomes: Any) -> None:
+    """Every replication of ``outcomes`` (a RunResult or a list of Outcomes) succeeded with finite KPIs.
+
+    A comparison of two runs for equality comes after this: two runs whose replications all
+    raised are equal too (rows of NaN), and prove nothing.
+    """
+    rows = list(getattr(outcomes, "outcomes", outcomes))
+    assert rows, "no replication ran"
+    for o in rows:
+        assert o.error is None, f"{o.policy} replication {o.replication} failed:\n{o.error}"
+        for k in FINITE_KPIS:
+            assert o.kpis[k] == o.kpis[k] and abs(o.kpis[k]) != float("inf"), (o.policy, o.replication, k, o.kpis[k])
+    assert any(o.kpis["trips_flown"] > 0 for o in rows), "no trip flew in any replication"
+
+
+def assert_outcomes_csv_ran(path: Path) -> int:
+    """Every row of a run folder's outcomes.csv is ``ok`` with finite headline KPIs; the number of rows."""
+    import csv
+    import math
+
+    with path.open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert rows, f"{path}: no rows"
+    for r in rows:
+        assert r["status"] == "ok", (r["policy"], r["replication"], r["status"])
+        for k in FINITE_KPIS:
+            assert math.isfinite(float(r[k])), (r["policy"], r["replication"], k, r[k])
+    return len(rows)

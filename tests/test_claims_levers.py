@@ -17,7 +17,7 @@ from model.allocation.allocator import plan_from_levels
 from model.randomness import streams
 from model.scenario.loading import load_scenario
 from model.simulation.trips import draw_trips
-from tests.helpers import build, tiny_dict
+from tests.helpers import assert_replications_ran, build, tiny_dict
 
 
 def _erlang_c_factorials(c: int, a: float) -> float:
@@ -207,6 +207,8 @@ def test_runs_at_several_scenarios_do_not_depend_on_the_workers(tmp_path):
     scenarios = [build(tiny_dict()), build(tiny_dict(budget={"benefits_cny": 1000.0}))]
     one = run_at(Context("x", workers=1, out=tmp_path), scenarios, ["standard", "halfstep"], 2)
     two = run_at(Context("x", workers=2, out=tmp_path), scenarios, ["standard", "halfstep"], 2)
+    for result in (*one, *two):  # every replication ran, before the runs are compared
+        assert_replications_ran(result)
     for a, b in zip(one, two, strict=True):
         for p in ("standard", "halfstep"):
             assert a.values(p, "net_value") == b.values(p, "net_value")

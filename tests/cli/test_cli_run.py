@@ -7,7 +7,7 @@ from pathlib import Path
 
 import tomli_w
 
-from tests.helpers import halfstep, tiny_dict
+from tests.helpers import assert_outcomes_csv_ran, halfstep, tiny_dict
 
 
 def tiny_file(tmp_path: Path) -> Path:
@@ -47,6 +47,8 @@ def test_run_writes_the_folder_and_reruns_identically(tmp_path: Path) -> None:
     assert halfstep("validate", str(a / "scenario.toml")).returncode == 0  # the resolved scenario reloads
     r = halfstep("run", str(scen), "--replications", "3", "--seed", "4", "--out", str(b), "--workers", "2")
     assert r.returncode == 0, r.stderr
+    # both runs succeeded, replication by replication, before their files are compared
+    assert assert_outcomes_csv_ran(a / "outcomes.csv") == assert_outcomes_csv_ran(b / "outcomes.csv") == 5 * 3
     for f in ("summary.json", "outcomes.csv", "outcomes_by_tier.csv"):
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
 

@@ -46,7 +46,8 @@ def test_killed_sweep_resumes_without_recomputing_finished_tasks(tmp_path):
     assert sum(a for _, a, _ in after.values()) >= points * reps
 
     clean = load_experiment(path, output=tmp_path / "clean")
-    run_sweep(clean)
+    fresh = run_sweep(clean)  # the run compared with must have succeeded too
+    assert (fresh.done, fresh.failed) == (points * reps, 0)
     assert results_table(store) == results_table(clean.store_path)
     assert all(a == 1 for _, a, _ in task_table(clean.store_path).values())
 
@@ -83,5 +84,6 @@ def test_a_lost_dask_worker_loses_nothing_on_a_running_scheduler(tmp_path):
     assert killed.wait(10) and at_kill[0] < 20, "kill a worker mid-sweep"
     assert (summary.done, summary.failed) == (20, 0)
     clean = load_experiment(path, output=tmp_path / "clean")
-    run_sweep(clean)
+    fresh = run_sweep(clean)  # the run compared with must have succeeded too
+    assert (fresh.done, fresh.failed) == (20, 0)
     assert results_table(e.store_path) == results_table(clean.store_path)
