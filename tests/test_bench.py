@@ -48,8 +48,10 @@ def test_account_tiers_is_one_ranked_tier_per_account():
     lp = build_lp(s, LPSpec("halfstep", lead=0.5)).lp
     T, D = 60, 12
     rows, cols = lp.shape
-    expandable = sum(1 for r in s.resources if r.expansion_cost_cny is not None)
-    assert cols == 5 * T * D + expandable  # y and four segments per tier and dimension
+    expandable = sum(1 for r in s.resources if r.expansion_cost_cny is not None and r.kind != "escort")
+    added_hours = sum(n.startswith("eh_") for n in lp.col_names())  # escort staff-hours added, hour by hour
+    assert 0 < added_hours <= 24
+    assert cols == 5 * T * D + expandable + added_hours  # y and four segments per tier and dimension
     assert rows >= T * D + (T - 1) * D  # links and nesting, then capacities and budget
 
 

@@ -52,9 +52,14 @@ def plan_from_levels(
     *,
     policy: str,
     expansions: np.ndarray | None = None,
+    escort_hours_added: np.ndarray | None = None,
     **extra: object,
 ) -> Plan:
-    """Price a set of levels: expected PV, cost, over-service and resource use per tier."""
+    """Price a set of levels: expected PV, cost, over-service and resource use per tier.
+
+    ``escort_hours_added`` (24,) are the escort staff-hours added in each clock hour; their
+    sum is the escort resource's expansion (``expansions`` gives the other resources').
+    """
     problem = planning_problem(problem)
     scenario, vt, rt, n, m = problem.scenario, problem.values, problem.resources, problem.trips, problem.requests
     levels = np.clip(np.asarray(levels, dtype=float), 0.0, 1.0)
@@ -63,8 +68,15 @@ def plan_from_levels(
     cost_by_kind = {k: served_cost[:, kinds == k].sum(axis=1) for k in ("seat_holds", "escort", "benefit")}
     use = n[:, None] * rt.use * levels
     resource_use = np.array([use[:, rt.dim_resource == k].sum() for k in range(len(rt.names))])
-    expansions = np.zeros(len(rt.names)) if expansions is None else expansions
+    expansions = np.zeros(len(rt.names)) if expansions is None else np.array(expansions, dtype=float)
+    added = np.zeros(24) if escort_hours_added is None else np.asarray(escort_hours_added, dtype=float)
+    if rt.escort is not None:
+        expansions[rt.escort] = added.sum()
     exp_cost = float(np.nansum(expansions * np.nan_to_num(rt.expansion_cost)))
+    margin = scenario.economics.incremental_margin
+    revenue = n * np.array([scenario.tier_fare_cny(t) for t in scenario.tiers], dtype=float)
+    contribution = float((margin * revenue - served_cost.sum(axis=1)).sum()) - exp_cost - rt.roster_cost
+    extra.setdefault("expected_contribution", contribution)
     return Plan(
         policy=policy,
         scenario=scenario.scenario.name,
@@ -82,6 +94,10 @@ def plan_from_levels(
         capacity=rt.capacity,
         expansions=expansions,
         expansion_cost=exp_cost,
+        escort_hours_added=added,
+        roster_cost=rt.roster_cost,
+        revenue=revenue,
+        margin=margin,
         **extra,  # type: ignore[arg-type]
     )
 
@@ -97,6 +113,10 @@ def _bounds(problem: PlanningProblem, spec: LPSpec) -> tuple[np.ndarray, np.ndar
         hi = np.ones_like(lo)
     for j, levels in spec.fixed:  # held at given levels, tier by tier
         lo[:, j] = hi[:, j] = levels
+    for j, r in problem.resources.upgrades:  # a replacing escort comes with the one it replaces
+        lo[:, r] = np.maximum(lo[:, r], lo[:, j])
+        hi[:, r] = np.maximum(hi[:, r], lo[:, r])
+        hi[:, j] = np.maximum(np.minimum(hi[:, j], hi[:, r]), lo[:, j])
     if problem.box is not None:  # a trust region around the current plan (objective 'contribution')
         lo, hi = np.maximum(lo, problem.box[0]), np.minimum(hi, problem.box[1])
         hi = np.maximum(hi, lo)
@@ -118,6 +138,7 @@ class AllocatorLP:
     lp: LinearProgram
     y: np.ndarray  # (T, D) column of each level (uniform: one per dimension, shared by the tiers, but fixed ones)
     e: dict[int, int]  # resource → column of its expansion
+    eh: dict[int, int]  # clock hour → column of the escort staff-hours added in it
     rows: dict[str, tuple[int, float, str]]  # reported constraint → (row, limit, unit)
     lo: np.ndarray  # (T, D) lowest level allowed
     hi: np.ndarray  # (T, D) highest level allowed
@@ -165,12 +186,13 @@ def _y_count(T: int, shared: np.ndarray) -> int:
 
 
 def _columns(
-    T: int, D: int, shared: np.ndarray, expandable: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, dict[int, int], Callable[[], list[str]]]:
-    """Column numbers of the levels y (T, D), the segments (4, T, D) and the expansions; and their names.
+    T: int, D: int, shared: np.ndarray, expandable: np.ndarray, hours: list[int]
+) -> tuple[np.ndarray, np.ndarray, dict[int, int], dict[int, int], Callable[[], list[str]]]:
+    """Column numbers of the levels y (T, D), the segments (4, T, D), the expansions and the
+    escort staff-hours added per clock hour (``hours``); and their names.
 
     Columns are numbered in the order of their names sorted as strings — ``e_k``, then
-    ``s0_i_j`` … ``s3_i_j``, then ``y_i_j`` (``y_j`` for a dimension ``shared`` by every
+    ``eh_HH``, ``s0_i_j`` … ``s3_i_j``, then ``y_i_j`` (``y_j`` for a dimension ``shared`` by every
     tier: uniform) — the order in which PuLP hands them to HiGHS, so that both interfaces
     give HiGHS the same problem and get the same plan to the last bit. Names are made only
     when asked for.
@@ -180,22 +202,26 @@ def _columns(
     cell = (ri[:, None] * D + rj[None, :]) if T and D else np.zeros((T, D), dtype=np.int64)
     ke = expandable.tolist()
     e = {k: int(pos) for k, pos in zip(ke, _string_order(len(ke)), strict=True)}
-    seg = len(e) + np.arange(4)[:, None, None] * TD + cell[None]
+    eh = {b: len(e) + i for i, b in enumerate(sorted(hours))}  # "eh_07" < "eh_13": zero-padded hours sort as numbers
+    first = len(e) + len(eh)
+    seg = first + np.arange(4)[:, None, None] * TD + cell[None]
     if shared.all():
-        y = len(e) + 4 * TD + np.broadcast_to(rj, (T, D))
+        y = first + 4 * TD + np.broadcast_to(rj, (T, D))
     elif not shared.any():
-        y = len(e) + 4 * TD + cell
+        y = first + 4 * TD + cell
     else:  # some dimensions shared, some tier by tier: number the names as sorted
         cells = [(i, j) for i in range(T) for j in range(D)]
         own = sorted({_y_name(i, j, bool(shared[j])) for i, j in cells})
         rank = {name: r for r, name in enumerate(own)}
-        y = len(e) + 4 * TD + np.array([rank[_y_name(i, j, bool(shared[j]))] for i, j in cells], dtype=np.int64)
+        y = first + 4 * TD + np.array([rank[_y_name(i, j, bool(shared[j]))] for i, j in cells], dtype=np.int64)
         y = y.reshape(T, D)
 
     def names() -> list[str]:
-        out = [""] * (len(e) + 4 * TD + _y_count(T, shared))
+        out = [""] * (first + 4 * TD + _y_count(T, shared))
         for k, col in e.items():
             out[col] = f"e_{k}"
+        for b, col in eh.items():
+            out[col] = f"eh_{b:02d}"
         for i in range(T):
             for j in range(D):
                 for k in range(4):
@@ -203,7 +229,7 @@ def _columns(
                 out[y[i, j]] = _y_name(i, j, bool(shared[j]))
         return out
 
-    return y, seg, e, names
+    return y, seg, e, eh, names
 
 
 def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
@@ -227,8 +253,16 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
 
     # columns
     shared = _shared(spec, D)
-    y, seg, e, col_names = _columns(T, D, shared, np.flatnonzero(rt.expandable & np.isfinite(rt.capacity)))
-    n_cols = 4 * TD + _y_count(T, shared) + len(e)
+    esc = rt.escort
+    # escort staff-hours needed per unit level, by clock hour, in rostered staff-hours (÷ the utilization)
+    esc_need = n[:, None, None] * rt.escort_use_by_hour / rt.escort_utilization
+    hours = [b for b in range(24) if esc is not None and np.any(esc_need[:, :, b])]
+    esc_grows = esc is not None and bool(rt.expandable[esc])
+    by_resource = rt.expandable & np.isfinite(rt.capacity)
+    if esc is not None:
+        by_resource[esc] = False  # the escort roster grows hour by hour
+    y, seg, e, eh, col_names = _columns(T, D, shared, np.flatnonzero(by_resource), hours if esc_grows else [])
+    n_cols = 4 * TD + _y_count(T, shared) + len(e) + len(eh)
     widths = (r, h * step, (1.0 - h) * step, np.ones_like(r))
     slopes = (lam * w, w, rho * w, np.zeros_like(w))
     lower, upper, cost = np.zeros(n_cols), np.empty(n_cols), np.zeros(n_cols)
@@ -239,13 +273,14 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     if not value_only:
         cols, coef = _level_sums(-(n[:, None] * c), y, shared)
         cost[cols] = coef
-    for k, col in e.items():
+    added = [(k, col) for k, col in e.items()] + [(esc, col) for col in eh.values()]
+    for k, col in added:
         upper[col] = rt.expansion_max[k]
         cost[col] = 0.0 if value_only else -rt.expansion_cost[k]
     col_spend = np.zeros(n_cols)
     cols, coef = _level_sums(n[:, None] * c, y, shared)
     col_spend[cols] = coef
-    for k, col in e.items():
+    for k, col in added:
         col_spend[col] = rt.expansion_cost[k]
     offset = 0.0
     for v in (m[:, None] * lam * w * r).ravel().tolist():  # PV's constant: −Σ m·λ·w·r
@@ -270,6 +305,30 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
         reported[key] = (first, limit, unit)
 
     for k, name in enumerate(rt.names):
+        if k == esc:
+            for b in hours:  # rostered staff-hours at hour b (and those added there) bound the escorts in it
+                cols, coef = _level_sums(esc_need[:, :, b], y, shared)
+                if b in eh:
+                    cols, coef = np.append(cols, eh[b]), np.append(coef, -1.0)
+                limit_row(
+                    f"capacity[{name} {b:02d}:00]",
+                    f"cap_{k}_{b:02d}",
+                    cols,
+                    coef,
+                    float(rt.escort_staff_hours[b]),
+                    f"{unit_name(rt.kinds[k], name)} at {b:02d}:00",
+                )
+            if eh and np.isfinite(rt.expansion_max[k]):
+                cols = np.array(list(eh.values()), dtype=np.int64)
+                limit_row(
+                    f"expansion[{name}]",
+                    f"add_{k}",
+                    cols,
+                    np.ones(len(cols)),
+                    float(rt.expansion_max[k]),
+                    f"added {unit_name(rt.kinds[k], name)}",
+                )
+            continue
         if not np.isfinite(rt.capacity[k]):
             continue
         cols, coef = _level_sums(np.where(rt.dim_resource == k, n[:, None] * rt.use, 0.0), y, shared)
@@ -284,10 +343,22 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
             limit_row("budget[benefits]", "budget", cols, coef, float(rt.budget), "CNY of benefit budget")
     if spec.spend_cap is not None:
         cols, coef = _level_sums(spend, y, shared)
-        paid = [k for k in e if rt.expansion_cost[k]]
-        cols = np.append(cols, [e[k] for k in paid]).astype(np.int64)
-        coef = np.append(coef, [rt.expansion_cost[k] for k in paid])
+        paid = [(k, col) for k, col in added if rt.expansion_cost[k]]
+        cols = np.append(cols, [col for _, col in paid]).astype(np.int64)
+        coef = np.append(coef, [rt.expansion_cost[k] for k, _ in paid])
         limit_row("spend[matched]", "spend", cols, coef, float(spec.spend_cap), "CNY of matched spend")
+    if rt.upgrades:  # a replacing escort's trips are among the replaced one's: y[t, upgrade] ≤ y[t, replaced]
+        pairs = list(dict.fromkeys((int(y[i, r]), int(y[i, j])) for j, r in rt.upgrades for i in range(T)))
+        rows.add(
+            len(pairs),
+            (
+                np.repeat(np.arange(len(pairs)), 2),
+                np.array(pairs, dtype=np.int64).ravel(),
+                np.tile([1.0, -1.0], len(pairs)),
+            ),
+            (0.0, np.inf),
+            lambda: [f"upgrade_{r}_{u}" for r, u in pairs],
+        )
     if not spec.uniform:
         a, b, j = problem.nesting
         rows.add(
@@ -315,7 +386,7 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
         row_names=lambda: [x for make in rows.names for x in make()],
         offset=offset,
     )
-    return AllocatorLP(lp=lp, y=y, e=e, rows=reported, lo=lo, hi=hi, problem=problem, spend=col_spend)
+    return AllocatorLP(lp=lp, y=y, e=e, eh=eh, rows=reported, lo=lo, hi=hi, problem=problem, spend=col_spend)
 
 
 def plan_from_solution(spec: LPSpec, built: AllocatorLP, solution: Solution, **extra: object) -> Plan:
@@ -332,6 +403,11 @@ def plan_from_solution(spec: LPSpec, built: AllocatorLP, solution: Solution, **e
     expansions = np.zeros(len(rt.names))
     for k, col in built.e.items():
         expansions[k] = x[col]
+    escort_hours = np.zeros(24)
+    for b, col in built.eh.items():
+        escort_hours[b] = x[col]
+    if built.eh:
+        expansions[rt.escort] = escort_hours.sum()
     shadows, binding = [], []
     for key, (row, limit, unit) in built.rows.items():
         slack = float(solution.slack[row])
@@ -349,6 +425,7 @@ def plan_from_solution(spec: LPSpec, built: AllocatorLP, solution: Solution, **e
         levels,
         policy=spec.policy,
         expansions=expansions,
+        escort_hours_added=escort_hours,
         shadow_prices=tuple(shadows),
         binding=tuple(binding),
         objective=spec.maximize,
@@ -384,7 +461,8 @@ def allocate(
         return solved[-1]
 
     first = run(built.lp)
-    decisions = np.unique(np.concatenate([built.y.ravel(), np.array(list(built.e.values()), dtype=np.int64)]))
+    added = [*built.e.values(), *built.eh.values()]
+    decisions = np.unique(np.concatenate([built.y.ravel(), np.array(added, dtype=np.int64)]))
     solution = canonical_solution(built.lp, first, built.spend, decisions, run) if canonical else first
     return plan_from_solution(
         spec,

@@ -98,7 +98,9 @@ def priced(problem: PlanningProblem, plan: Plan, **extra: object) -> Plan:
         plan.levels,
         policy=plan.policy,
         expansions=plan.expansions,
-        expected_contribution=model.value(plan.levels, plan.expansion_cost),
+        escort_hours_added=plan.escort_hours_added,
+        # the escort roster is paid whatever the plan: in the contribution, not in the choice of levels
+        expected_contribution=model.value(plan.levels, plan.expansion_cost) - problem.resources.roster_cost,
         **fields,
     )
 

@@ -19,7 +19,6 @@ from model.allocation.value import competitor_value
 from model.scenario.schema import Scenario
 
 __all__ = [
-    "arrivals_by_hour",
     "base_load_multipliers",
     "choice_intercepts",
     "day_multipliers",
@@ -78,10 +77,3 @@ def reference_share(scenario: Scenario) -> np.ndarray:
 def expected_trips(scenario: Scenario) -> np.ndarray:
     """n[t] of the allocator: expected trips flown with us per tier over the horizon."""
     return expected_requests(scenario) * reference_share(scenario)
-
-
-def arrivals_by_hour(scenario: Scenario) -> np.ndarray:
-    """Expected share of airport arrivals in each hour of the day (for placing extra escorts)."""
-    lo, hi = scenario.flights.arrival_lead_minutes
-    t = (np.asarray(scenario.flights.departure_hours)[:, None] * 60 - np.linspace(lo, hi, 13)[None, :]) % 1440
-    return np.bincount((t // 60).astype(int).ravel(), minlength=24)[:24].astype(float)

@@ -31,6 +31,9 @@ def check_feasible(problem: PlanningProblem, spec: LPSpec, lo: np.ndarray) -> No
     problems = []
     need = n[:, None] * rt.use * lo
     for k, name in enumerate(rt.names):
+        if k == rt.escort:
+            problems += _escort_hours_short(scenario, problem, lo, k)
+            continue
         needed = need[:, rt.dim_resource == k].sum()
         room = rt.capacity[k] + (rt.expansion_max[k] if rt.expandable[k] else 0.0)
         if needed > room * (1 + 1e-9) + 1e-9:
@@ -59,6 +62,26 @@ def check_feasible(problem: PlanningProblem, spec: LPSpec, lo: np.ndarray) -> No
             f"{where}scenario '{scenario.scenario.name}' is infeasible under {spec.policy}:\n  - "
             + "\n  - ".join(problems)
         )
+
+
+def _escort_hours_short(scenario: Scenario, problem: PlanningProblem, lo: np.ndarray, k: int) -> list[str]:
+    """The clock hours whose escort floors need more staff-hours than the roster has, beyond what may be added."""
+    rt, n = problem.resources, problem.trips
+    need = (n[:, None, None] * rt.escort_use_by_hour * lo[:, :, None]).sum(axis=(0, 1)) / rt.escort_utilization
+    short = np.maximum(need - rt.escort_staff_hours, 0.0)
+    short[short <= 1e-9 * np.maximum(1.0, rt.escort_staff_hours)] = 0.0
+    room = rt.expansion_max[k] if rt.expandable[k] else 0.0
+    if short.sum() <= room * (1 + 1e-9) + 1e-9:
+        return []
+    hours = ", ".join(
+        f"{b:02d}:00 needs {need[b]:,.0f} (rostered {rt.escort_staff_hours[b]:,.0f})" for b in np.flatnonzero(short)
+    )
+    extra = f"; at most {room:,.0f} may be added" if rt.expandable[k] else ""
+    return [
+        f"{_capacity_key(scenario, k)}: {rt.names[k]} floors need more escort staff-hours than the roster has "
+        f"at {rt.escort_utilization:g} utilization — {hours}{extra} (short by {short.sum() - room:,.0f}); "
+        f"{_floor_keys(scenario, rt.dim_resource == k)}"
+    ]
 
 
 def _capacity_key(scenario: Scenario, k: int) -> str:

@@ -1,7 +1,8 @@
 """The Plan: what the allocator decides and what it expects — DESIGN.md, *The allocator* (Output).
 
 Plain data, easy to save, compare and send to another process: levels per tier and
-dimension, expected PV / cost / net value per tier, expansions, shadow prices, binding
+dimension, expected trips, revenue, PV, cost and contribution per tier, expansions (escort
+staff-hours by clock hour), the roster's fixed cost, shadow prices, binding
 constraints, solver, status and time. Written as ``plan.csv`` (one row per tier ×
 dimension) and ``plan.json`` (everything).
 """
@@ -29,12 +30,14 @@ class ShadowPrice:
     used: float
     limit: float
 
-    def sentence(self, objective: str = "net value") -> str:
+    def sentence(self, objective: str = "contribution") -> str:
+        """In words: "one more escort staff-hour at 08:00 adds 140 CNY of contribution (binding: …)"."""
         worth = f"{self.value_cny:,.2f}" if abs(self.value_cny) < 100 else f"{self.value_cny:,.0f}"
         state = "binding" if self.binding else "slack"
+        unit = "CNY" if objective != "perceived value" else "CNY-equivalent"
+        used = self.used if abs(self.used) >= 0.5 else 0.0  # no "-0" from solver round-off
         return (
-            f"one more {self.unit} is worth {worth} CNY of {objective} "
-            f"({state}: {self.used:,.0f} of {self.limit:,.0f} used)"
+            f"one more {self.unit} adds {worth} {unit} of {objective} ({state}: {used:,.0f} of {self.limit:,.0f} used)"
         )
 
 
@@ -68,6 +71,16 @@ class Plan:
     iterations: int = 1  # LPs solved for this plan (objective 'contribution': the sequence's length)
     converged: bool = True  # objective 'contribution': the sequence stopped because the plan stopped moving
     expected_contribution: float = float("nan")  # CNY: margin on the expected trips flown less cost to serve
+    escort_hours_added: np.ndarray = field(default_factory=lambda: np.zeros(24))  # (24,) staff-hours per clock hour
+    roster_cost: float = 0.0  # CNY: the escort roster, a fixed cost of every plan
+    revenue: np.ndarray | None = None  # (T,) CNY: fares of the expected trips flown
+    margin: float = float("nan")  # economics.incremental_margin
+
+    @property
+    def contribution(self) -> np.ndarray:
+        """Per tier, margin × revenue − service cost (expansions and the roster are not attributed to tiers)."""
+        revenue = np.full(len(self.tiers), np.nan) if self.revenue is None else self.revenue
+        return self.margin * revenue - self.cost
 
     @property
     def pv_per_trip(self) -> np.ndarray:
@@ -125,7 +138,9 @@ class Plan:
             "solve_seconds": self.solve_seconds,
             "iterations": self.iterations,
             "converged": self.converged,
-            "expected_contribution": None if not np.isfinite(self.expected_contribution) else self.expected_contribution,
+            "expected_contribution": None
+            if not np.isfinite(self.expected_contribution)
+            else self.expected_contribution,
             "tiers": {
                 t: {
                     "levels": {d: float(self.levels[i, j]) for j, d in enumerate(self.dimensions)},
@@ -133,6 +148,8 @@ class Plan:
                     "expected_requests": float(self.expected_requests[i]),
                     "perceived_value": float(self.perceived_value[i]),
                     "cost": float(self.cost[i]),
+                    "revenue": None if self.revenue is None else float(self.revenue[i]),
+                    "contribution": None if not np.isfinite(self.contribution[i]) else float(self.contribution[i]),
                     "net_value": float(self.net_value[i]),
                     "pv_per_trip": float(self.pv_per_trip[i]),
                     "cost_per_trip": float(self.cost_per_trip[i]),
@@ -142,12 +159,15 @@ class Plan:
                 for i, t in enumerate(self.tiers)
             },
             "totals": {
+                "contribution": None if not np.isfinite(self.expected_contribution) else self.expected_contribution,
                 "perceived_value": float(self.perceived_value.sum()),
                 "cost": self.total_cost,
                 "net_value": self.total_net_value,
                 "over_service_cost": float(self.over_service_cost.sum()),
                 "expansion_cost": self.expansion_cost,
+                "roster_cost": self.roster_cost,
             },
+            "escort_hours_added": {f"{b:02d}:00": float(x) for b, x in enumerate(self.escort_hours_added) if x > 0},
             "resources": {
                 r: {"used": u, "capacity": c, "expansion": e}
                 for r, u, c, e in zip(

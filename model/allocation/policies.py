@@ -39,6 +39,10 @@ __all__ = ["LEADS", "POLICIES", "VIP_RESOURCE", "make_plan", "standard_levels", 
 #: Lead of each LP policy, in steps.
 LEADS = {"halfstep": 0.5, "fullstep": 1.0, "unconstrained": float("inf")}
 
+#: ``uniform`` under the contribution objective: most re-plans at the trips it wins, and the relative change of
+#: those trips at which they count as settled.
+UNIFORM_SPEND_STEPS, UNIFORM_SPEND_TOLERANCE = 40, 1e-3
+
 #: The resource of the VIP-handling dimensions (group-VIP, CIP, VIP): the quotas ``uniform`` differentiates by.
 VIP_RESOURCE = "airport_handling"
 
@@ -51,7 +55,9 @@ def standard_levels(problem: PlanningProblem | Scenario) -> np.ndarray:
     levels = np.array([[max(t.standard.get(d, 0.0), t.floor.get(d, 0.0)) for d in dims] for t in scenario.tiers])
     levels = np.maximum(levels, problem.floors)
     pairs = problem.nesting_pairs
-    for _ in range(len(scenario.tiers)):
+    for _ in range(len(scenario.tiers) + 1):
+        for j, r in problem.resources.upgrades:  # a replacing escort comes with the one it replaces
+            levels[:, r] = np.maximum(levels[:, r], levels[:, j])
         for a, b, j in pairs:
             levels[b, j] = max(levels[b, j], levels[a, j])
     return levels
@@ -149,10 +155,18 @@ def make_plan(
         reference = lp_plan(problem, LPSpec("halfstep", lead=LEADS["halfstep"]))
         spend = reference.total_cost
         fixed, scale = vip_quotas(problem, spend)
-        plan = allocate(
-            problem, LPSpec("uniform", uniform=True, spend_cap=spend, maximize="perceived value", fixed=fixed)
-        )
-        plan = _responding(problem, plan)
+        spec = LPSpec("uniform", uniform=True, spend_cap=spend, maximize="perceived value", fixed=fixed)
+        plan = _responding(problem, allocate(problem, spec))
+        if problem.scenario.allocator.objective == "contribution":
+            # halfstep's spend is at the trips its PV wins; uniform's must be at the trips *its* PV wins:
+            # re-plan at those trips (damped by half: undamped, the trips overshoot back and forth) until they
+            # stop moving — the spend then matches halfstep's unless the budget or a capacity stops it first
+            trips = problem.trips
+            for _ in range(UNIFORM_SPEND_STEPS):
+                if np.abs(plan.expected_trips - trips).max() <= UNIFORM_SPEND_TOLERANCE * max(trips.max(), 1.0):
+                    break
+                trips = 0.5 * (trips + plan.expected_trips)
+                plan = _responding(problem, allocate(problem.with_demand(trips=trips), spec))
         if scale < 1.0:
             plan = replace(
                 plan,

@@ -67,6 +67,20 @@ def consistency_problems(s: Scenario) -> list[Problem]:
                     d.duration_factor,
                 )
             )
+        if d.replaces is not None:
+            key = f"dimensions.{quote_key(d.name)}.replaces"
+            other = next((x for x in s.dimensions if x.name == d.replaces), None)
+            if other is None or other.name == d.name:
+                allowed = [x.name for x in s.dimensions if x.name != d.name]
+                out.append(_undefined(key, "dimension", d.replaces, allowed))
+            elif kind != "escort" or other.resource != d.resource:
+                out.append(
+                    Problem(key, "only an escort dimension replaces another escort dimension of the same resource", d.replaces)
+                )
+            elif other.replaces is not None:
+                out.append(Problem(key, f"'{other.name}' replaces another dimension itself; one replacement deep", d.replaces))
+            elif sum(x.replaces == d.replaces for x in s.dimensions) > 1:
+                out.append(Problem(key, f"one dimension at most replaces '{d.replaces}'", d.replaces))
 
     n_flights = len(s.flights.departure_hours)
     for t in s.tiers:

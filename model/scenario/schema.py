@@ -213,9 +213,13 @@ class EscortResource(_ResourceBase):
         description="Escort staff on duty in each hour of the day (24 whole numbers).", min_length=24, max_length=24
     )
     max_utilization: Annotated[Level, AfterValidator(_positive)] = Field(
-        0.8, description="Share of on-duty staff-hours the allocator may plan to use (queues explode near 100%)."
+        0.8,
+        description="Share of on-duty staff-hours the allocator may plan to use, hour by hour (queues explode near 100%).",
     )
-    wage_cny_per_hour: NonNeg = Field(description="Paid cost of one escort staff-hour, CNY.")
+    wage_cny_per_hour: NonNeg = Field(
+        description="Paid cost of one rostered escort staff-hour, CNY: the roster is a fixed cost (escorting inside it "
+        "costs nothing extra); staff-hours added by the allocator cost expansion_cost_cny each."
+    )
     patience_minutes: Positive | None = Field(
         None, description="An escort not started within this many minutes has failed; absent = no limit."
     )
@@ -239,7 +243,7 @@ class Dimension(Strict):
     resource: Name = Field(description="Name of the resource this dimension draws on.")
     unit_cost_cny: NonNeg = Field(
         0.0,
-        description="Cost per trip served at level 1, CNY (escort: added to staff time at wage; seat holds: added to displacement).",
+        description="Cost per trip served at level 1, CNY (escort: on top of the roster, which is a fixed cost; seat holds: added to displacement).",
     )
     competitor_level: Level = Field(
         0.0,
@@ -251,6 +255,12 @@ class Dimension(Strict):
     )
     duration_factor: Positive = Field(
         1.0, description="Escort dimensions: escort duration relative to the tier's escort_minutes."
+    )
+    replaces: Name | None = Field(
+        None,
+        description="Escort dimensions: the escort dimension this one replaces (senior escort replaces escort) — a trip "
+        "that gets this one gets that one too, with this one's duration in place of both; its level may not exceed "
+        "that one's.",
     )
 
 
@@ -312,12 +322,13 @@ class AllocatorSpec(Strict):
         + " (not clairvoyant: it plans with each replication's realized requests, so only runs and sweeps make it).",
     )  # type: ignore[valid-type]
     lead: NonNeg = Field(0.5, description="Lead of the 'lead' policy, in steps (0.5 = halfstep, 1 = fullstep).")
-    objective: Literal["net_value", "contribution", "value"] = Field(
-        "net_value",
-        description="What the LP policies maximize: 'net_value', PV − cost with trips held at the reference share "
-        "(the default for now); 'contribution', the airline's expected margin on the trips flown (which respond to "
-        "perceived value through the choice model) less the cost to serve, solved as a sequence of LPs; 'value', "
-        "the most perceived value for the budget.",
+    objective: Literal["contribution", "value", "net_value"] = Field(
+        "contribution",
+        description="What the LP policies maximize: 'contribution' (the default), the airline's expected margin on "
+        "the trips flown (which respond to perceived value through the choice model) less the cost to serve, "
+        "solved as a sequence of LPs; 'value', the most perceived value for the budget; 'net_value', PV − cost "
+        "with trips held at the reference share (a CNY of the clients' value traded 1:1 against a CNY of cost: "
+        "kept to compare with, not the airline's money).",
     )
     slp_max_iterations: PositiveInt = Field(60, description="objective = 'contribution': most LPs solved for one plan.")
     slp_tolerance: Positive = Field(

@@ -19,23 +19,21 @@ import simpy
 
 from model.scenario.schema import EscortResource
 
-__all__ = ["EscortPool", "roster_with_expansion"]
+__all__ = ["EscortPool", "roster_by_day"]
 
 
-def roster_with_expansion(
-    staff_on_duty: list[int], extra_staff_hours_per_day: float, arrivals_by_hour: np.ndarray
-) -> np.ndarray:
-    """Add the allocator's expansion (staff-hours a day) where arrivals per staff are highest.
+def roster_by_day(staff_on_duty: list[int] | np.ndarray, hours_added: np.ndarray, days: int) -> np.ndarray:
+    """(days, 24) staff on duty: the roster plus the plan's added staff-hours, spread evenly over the days.
 
-    Whole staff-hours are added one at a time, each to the hour with the most expected
-    arrivals per staff member on duty; fractional hours are rounded to the nearest whole.
+    ``hours_added[b]`` staff-hours in clock hour b over the horizon become one more staff
+    member in that hour on ``round(hours_added[b])`` of the days, spaced evenly (on day d,
+    ``⌊(d + 1)·x + ½⌋ − ⌊d·x + ½⌋`` more, with x = hours_added[b] / days).
     """
-    roster = np.asarray(staff_on_duty, dtype=np.int64).copy()
-    load = np.asarray(arrivals_by_hour, dtype=float)
-    for _ in range(round(extra_staff_hours_per_day)):
-        h = int(np.argmax(load / (roster + 1.0)))
-        roster[h] += 1
-    return roster
+    base = np.asarray(staff_on_duty, dtype=np.int64)
+    x = np.asarray(hours_added, dtype=float) / max(days, 1)
+    d = np.arange(days + 1, dtype=float)[:, None]
+    cumulative = np.floor(d * x[None, :] + 0.5)
+    return base[None, :] + np.diff(cumulative, axis=0).astype(np.int64)
 
 
 def _clock_minutes(t: np.ndarray) -> np.ndarray:
@@ -76,8 +74,10 @@ class EscortPool:
     """The escort staff of one replication inside a SimPy environment (times in minutes)."""
 
     def __init__(self, env: simpy.Environment, resource: EscortResource, roster: np.ndarray, days: int) -> None:
+        """``roster``: staff on duty by hour of the day (24,), the same every day, or day by day (days, 24)."""
         self.env = env
-        self.roster = np.asarray(roster, dtype=np.int64)
+        roster = np.asarray(roster, dtype=np.int64)
+        self.roster = np.broadcast_to(roster, (days, 24)) if roster.ndim == 1 else roster
         self.days = days
         self.patience = resource.patience_minutes
         self.capacity = int(self.roster.max()) if self.roster.size else 0
@@ -95,24 +95,22 @@ class EscortPool:
         The first trips' requests at time 0 come first; after the horizon every slot is
         free, so requests still waiting are served, their trips ending after the horizon.
         """
-        r = self.roster.tolist()
-        changes = [h for h in range(1, 24) if r[h] != r[h - 1]]
-        if r[0] != r[23]:
-            changes = [0, *changes]
+        r = self.roster.ravel().tolist()  # hour by hour over the horizon
         yield self.env.timeout(0.0)
-        self.pool.set_on_duty(r[0])
-        for day in range(self.days):
-            for h in changes:
-                at = day * 1440.0 + h * 60.0
-                if at > 0.0:
-                    yield self.env.timeout(at - self.env.now)
-                    self.pool.set_on_duty(r[h])
+        if r:
+            self.pool.set_on_duty(r[0])
+        for h in range(1, len(r)):
+            if r[h] != r[h - 1]:
+                yield self.env.timeout(h * 60.0 - self.env.now)
+                self.pool.set_on_duty(r[h])
         yield self.env.timeout(self.days * 1440.0 - self.env.now)
         self.pool.set_on_duty(max(self.capacity, 1))
 
-    def escort(self, rank: int, minutes: float, done: Callable[[bool], None]) -> None:
+    def escort(self, rank: int, minutes: float, done: Callable[[bool], None], deadline: float = float("inf")) -> None:
         """Request an escort now: wait (by priority, within patience), serve, then call ``done(success)``.
 
+        ``deadline`` is when the traveller leaves (the departure): the escort ends then at
+        the latest, and a request not started by then has failed, as one past the patience.
         Event-driven (callbacks on the request and timeouts), not a process per escort:
         a year of a large book makes hundreds of thousands of requests.
         """
@@ -120,10 +118,19 @@ class EscortPool:
         arrived = env.now
         self.arrived_at.append(arrived)
         req = self.pool.request(priority=-rank)
-        if req.triggered:  # a free escort
-            self._serve(req, arrived, minutes, done)
-        elif self.patience is None:
-            req.callbacks.append(lambda _: self._serve(req, arrived, minutes, done))
+        wait = min(self.patience if self.patience is not None else float("inf"), deadline - arrived)
+        if wait <= 0.0:  # no time left to escort: the traveller is due at the gate
+            if req.triggered:
+                self.pool.release(req)
+            else:
+                req.cancel()
+            self.waits.append(0.0)
+            self.waited.append(False)
+            done(False)
+        elif req.triggered:  # a free escort
+            self._serve(req, arrived, minutes, done, deadline)
+        elif wait == float("inf"):
+            req.callbacks.append(lambda _: self._serve(req, arrived, minutes, done, deadline))
         else:
 
             def give_up(_: simpy.Event) -> None:
@@ -134,10 +141,12 @@ class EscortPool:
                 self.waited.append(True)
                 done(False)
 
-            req.callbacks.append(lambda _: self._serve(req, arrived, minutes, done))
-            env.timeout(self.patience).callbacks.append(give_up)
+            req.callbacks.append(lambda _: self._serve(req, arrived, minutes, done, deadline))
+            env.timeout(wait).callbacks.append(give_up)
 
-    def _serve(self, req: simpy.Event, arrived: float, minutes: float, done: Callable[[bool], None]) -> None:
+    def _serve(
+        self, req: simpy.Event, arrived: float, minutes: float, done: Callable[[bool], None], deadline: float
+    ) -> None:
         start = self.env.now
         self.waits.append(start - arrived)
         self.waited.append(start > arrived)
@@ -147,7 +156,8 @@ class EscortPool:
             self.busy.append((start, self.env.now))
             done(True)
 
-        self.env.timeout(minutes).callbacks.append(end)
+        # no escort outlasts the traveller's time at the airport
+        self.env.timeout(min(minutes, max(deadline - start, 0.0))).callbacks.append(end)
 
     # --- measurements --------------------------------------------------------------
 
@@ -160,7 +170,8 @@ class EscortPool:
         return _clock_minutes(spans[:, 1]).sum(axis=0) - _clock_minutes(spans[:, 0]).sum(axis=0)
 
     def staffed_minutes_by_hour(self) -> np.ndarray:
-        return self.roster.astype(float) * 60.0 * self.days
+        """Staffed minutes in each hour of the day (24), summed over the horizon."""
+        return self.roster.sum(axis=0).astype(float) * 60.0
 
     def utilization(self) -> float:
         staffed = self.staffed_minutes_by_hour().sum()

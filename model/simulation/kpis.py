@@ -107,7 +107,13 @@ COMPARE_KPIS = (
 
 #: KPIs that are shares or rates: between 0 and 1.
 _UNIT = frozenset(
-    {"share_of_wallet", "key_account_revenue_share", "escort_utilization", "escort_wait_probability", "single_trip_share"}
+    {
+        "share_of_wallet",
+        "key_account_revenue_share",
+        "escort_utilization",
+        "escort_wait_probability",
+        "single_trip_share",
+    }
 )
 #: KPIs that can be negative: contribution and values. Every other KPI (counts, costs, trips, seats, fares, minutes) is ≥ 0.
 _SIGNED = frozenset({"contribution", "net_value", "perceived_value", "perceived_value_per_trip"})

@@ -23,13 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Outcome", "Tally", "single_trip_share"]
 
-def _roster_cost(scenario: Scenario, pool: EscortPool | None) -> float:
-    """Every rostered staff-hour at the wage; 0 without an escort resource (no roster to pay)."""
-    if pool is None:
-        return 0.0
-    wage = next(r.wage_cny_per_hour for r in scenario.resources if r.kind == "escort")
-    return float(pool.staffed_minutes_by_hour().sum() / 60.0 * wage)
-
 
 def _ratio(a: float, b: float) -> float:
     return float(a / b) if b else float("nan")
@@ -98,14 +91,12 @@ class Tally:
         pv_total = float(self.pv.sum())
         flown, requested = float(self.flown.sum()), float(self.requested.sum())
         revenue = float(self.revenue.sum())
-        # every rostered staff-hour at the wage: a fixed cost of the roster, not in cost_total (which counts
-        # escorting time), for what-ifs that change the roster
-        cost_roster = _roster_cost(scenario, pool)
+        # every rostered staff-hour at the wage: the roster is a fixed cost, paid busy or not (staff-hours the
+        # plan added are an expansion, in cost_total at their expansion cost)
+        cost_roster = rt.roster_cost
         kpis = {
             # the airline's money (DESIGN.md, *What a run reports*): the margin on the fares of trips flown, less
-            # service cost (expansions included) and the escort roster. Escorting minutes (at the wage) and
-            # agency staff-hours (at their expansion cost) are in cost_total as well as in the roster (at the
-            # wage): a later change makes escorts a roster cost only.
+            # service cost (expansions included) and the escort roster
             "contribution": margin * revenue - cost_total - cost_roster,
             # PV − cost: the clients' value net of cost, not money
             "net_value": pv_total - cost_total,

@@ -11,6 +11,7 @@ from model.simulation.summary import kpi_values, summarize
 
 __all__ = ["RunResult"]
 
+
 @dataclass
 class RunResult:
     """Everything a run produced: the plans, one outcome per policy × replication, timings."""
@@ -49,4 +50,3 @@ class RunResult:
 
     def tier_values(self, policy: str, tier: str, kpi: str) -> list[float]:
         return kpi_values(self.outcomes, policy, kpi, self.replications, tier=tier)
-

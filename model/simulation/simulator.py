@@ -35,12 +35,11 @@ from math import exp
 import numpy as np
 import simpy
 
-from model.allocation.demand import arrivals_by_hour
 from model.allocation.plan import Plan
 from model.allocation.resources import resource_tables
 from model.allocation.value import tier_ranks, value_tables
 from model.scenario.schema import Scenario
-from model.simulation.escort import EscortPool, roster_with_expansion
+from model.simulation.escort import EscortPool, roster_by_day
 from model.simulation.loyalty import BROKEN, RECOVERY, Accounts
 from model.simulation.outcome import Outcome, Tally, single_trip_share
 from model.simulation.trips import Trips
@@ -98,6 +97,9 @@ class _Replication:
         )
         self.escort_dims = np.array([k == "escort" for k in kinds])
         self.escort_bits = sum(b for b, k in zip(bits, kinds, strict=True) if k == "escort")
+        # a replacing escort (senior escort) brings the one it replaces, its duration in place of both
+        self.upgrades = [(1 << j, 1 << r) for j, r in self.rt.upgrades]
+        self.replaced_bits = sum(r for _, r in self.upgrades)
         self.benefit_dims = [j for j, k in enumerate(kinds) if k == "benefit"]
         self.benefit_bits = sum(1 << j for j in self.benefit_dims)
         self.need = np.array([t.escort_need for t in scenario.tiers])
@@ -144,13 +146,11 @@ class _Replication:
         # per trip flown: tier, dimensions delivered and dimensions that did not apply (bits)
         self.finished: tuple[list[int], list[int], list[int]] = ([], [], [])
         # escorts
-        esc_k = next((k for k, r in enumerate(scenario.resources) if r.kind == "escort"), None)
-        self.escort_wage = 0.0
+        esc_k = self.rt.escort
         self.pool = None
         if esc_k is not None:
             r = scenario.resources[esc_k]
-            self.escort_wage = r.wage_cny_per_hour
-            roster = roster_with_expansion(r.staff_on_duty, plan.expansions[esc_k] / days, arrivals_by_hour(scenario))
+            roster = roster_by_day(r.staff_on_duty, plan.escort_hours_added, days)
             self.pool = EscortPool(self.env, r, roster, days)
         self._escort_cost: dict[int, float] = {}
 
@@ -180,6 +180,7 @@ class _Replication:
         day = np.minimum(tr.day[sl], self.days - 1)
         return zip(
             tr.arrival[sl].tolist(),
+            tr.departure[sl].tolist(),
             tier.tolist(),
             tr.account[sl].tolist(),
             tr.flight[sl].tolist(),
@@ -205,9 +206,14 @@ class _Replication:
         esc_bits = self.escort_bits if self.pool is not None else 0
         esc_pairs = [1 << int(j) for j in np.flatnonzero(self.escort_dims)]
         entitled = acc.entitled
+        upgrades = self.upgrades
+        replacing = sum(up for up, _ in upgrades)
+        skip_minutes = [  # an escort's minutes do not count when the one replacing it is given
+            next((up for up, r in upgrades if r == bit), 0) for bit in esc_pairs
+        ]
         peek, timeout = env.peek, env.timeout
         for lo in range(0, len(self.trips), CHUNK):
-            for at, t, a, f, day, fare, u, escort_minutes, no_airport, traveller in self._chunk(lo, lo + CHUNK):
+            for at, leave, t, a, f, day, fare, u, escort_minutes, no_airport, traveller in self._chunk(lo, lo + CHUNK):
                 # the first trips may arrive before time 0: served at once
                 now = env.now
                 if at > now:
@@ -233,6 +239,10 @@ class _Replication:
                     to_competitor(a, now)  # closeness moves toward the competitor's offer; the account may defect
                     continue
                 mask = entitled(a)  # the account's quota decides what this trip gets
+                if mask & replacing:
+                    for up, replaced in upgrades:
+                        if mask & up:
+                            mask |= replaced
                 delivered = board(t, a, f, day, fare, mask)
                 if delivered < 0:
                     continue
@@ -252,10 +262,10 @@ class _Replication:
                     if at > env.now:
                         yield env.timeout(at - env.now)  # the escort queue needs the clock at the trip
                     minutes = 0.0  # summed dimension by dimension
-                    for bit, m in zip(esc_pairs, escort_minutes, strict=True):
-                        if mask & bit:
+                    for bit, m, by in zip(esc_pairs, escort_minutes, skip_minutes, strict=True):
+                        if mask & bit and not mask & by:
                             minutes += m
-                    self._escort(t, a, delivered, mask & esc_bits, minutes, bonus)
+                    self._escort(t, a, delivered, mask & esc_bits, minutes, bonus, leave)
                 else:
                     finish(t, a, delivered, 0, bonus, now)
 
@@ -304,10 +314,16 @@ class _Replication:
                 delivered |= bit
         return delivered
 
-    def _escort(self, t: int, a: int, delivered: int, escorted: int, minutes: float, bonus: float) -> None:
+    def _escort(
+        self, t: int, a: int, delivered: int, escorted: int, minutes: float, bonus: float, leave: float
+    ) -> None:
+        """Queue the trip's escort (its staff are paid by the roster; the dimensions' unit costs are paid here)."""
         cost = self._escort_cost.get(escorted)
-        if cost is None:  # the unit costs of the escorted dimensions, summed as numpy sums them
-            chosen = [bool(escorted >> j & 1) for j in range(len(self.unit_cost))]
+        if cost is None:  # the unit costs of the escorted dimensions (a replaced one's by its replacement's)
+            chosen = np.array([bool(escorted >> j & 1) for j in range(len(self.unit_cost))])
+            for up, r in self.rt.upgrades:
+                if chosen[up]:
+                    chosen[r] = False
             cost = self._escort_cost[escorted] = float(self.unit_cost[chosen].sum())
         self.cost_escort[t] += cost
 
@@ -315,12 +331,11 @@ class _Replication:
             got = delivered
             if ok:
                 got |= escorted
-                self.cost_escort[t] += self.escort_wage * minutes / 60.0
             else:
                 self.failures_escort[t] += 1
             self._finish(t, a, got, 0, bonus, self.env.now)
 
-        self.pool.escort(self.rank[t], minutes, done)
+        self.pool.escort(self.rank[t], minutes, done, deadline=leave)
 
     def _finish(self, t: int, a: int, delivered: int, skipped: int, bonus: float, now: float) -> None:
         self.pv_sum[t] += self.accounts.after_trip_bits(a, delivered, skipped, now, bonus)

@@ -128,6 +128,7 @@ def draw_trips(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Trip
         traveller=np.concatenate(travellers).astype(np.int64)[order],
     )
 
+
 def draw_base_demand(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     """Base (non-key-account) passengers wanting each flight (days × flights, whole seats)."""
     f = scenario.flights

@@ -25,10 +25,15 @@ TOL = 1e-7
 
 def ample(lounge_cost: float, weights=((100, 100), (150, 150)), wage: float = 80.0, **tiers_extra) -> dict:
     """Tiny scenario with capacity to spare; weights per tier are (lounge, escort).
+
+    The LP of PV − cost (objective ``net_value``), whose optimum theory gives in closed form.
+    The escort's cost per trip is 45 minutes at ``wage`` (a unit cost of the dimension: the
+    roster's staff are a fixed cost).
     """
     d = tiny_dict()
+    d["allocator"] = {"objective": "net_value"}
     d["dimensions"][0]["unit_cost_cny"] = lounge_cost
-    d["resources"][1]["wage_cny_per_hour"] = wage
+    d["dimensions"][1]["unit_cost_cny"] = wage * 45 / 60
     for t, (wl, we) in zip(d["tiers"], weights, strict=True):
         t["value_weight_cny"] = {"lounge": wl, "escort": we}
         t.update(tiers_extra)
@@ -41,7 +46,7 @@ def cost_per_request(s) -> np.ndarray:
 
 
 def test_half_step_rule_when_weak_value_is_below_cost():
-    # w > cost per request > ρ·w for every tier and dimension (escorts: 30 or 45 min at 90 CNY/h)
+    # w > cost per request > ρ·w for every tier and dimension (escorts: 45 min at 90 CNY/h)
     s = build(ample(lounge_cost=70, wage=90))
     vt, c = value_tables(s), cost_per_request(s)
     rho = s.value.weak_value
@@ -81,7 +86,7 @@ def _with_lounge_capacity(daily: float) -> dict:
 def test_capacity_shadow_price_equals_finite_difference(solver):
     eps = 1e-3  # uses per day
     d = _with_lounge_capacity(0.5)
-    d["allocator"] = {"solver": solver}
+    d["allocator"]["solver"] = solver
     s0, s1 = build(d), None
     p0 = make_plan(s0, "halfstep")
     shadow = {sp.constraint: sp for sp in p0.shadow_prices}["capacity[lounge]"]
@@ -190,8 +195,11 @@ def test_uniform_gives_every_tier_the_same_and_spends_no_more_than_halfstep():
     u, h = make_plan(s, "uniform"), make_plan(s, "halfstep")
     common = [j for j, d in enumerate(s.dimensions) if d.resource != "airport_handling"]  # VIP quotas differ
     assert np.allclose(u.levels[:, common], u.levels[0, common], atol=TOL)
-    assert u.total_cost <= h.total_cost * (1 + 1e-7)
-    assert u.total_cost >= 0.9 * h.total_cost
+    # the same spend at the trips each plan wins — or less, where the benefit budget stops uniform first
+    assert u.total_cost <= h.total_cost * (1 + 1e-3)
+    binding = {sp.constraint for sp in u.shadow_prices if sp.binding}
+    assert "spend[matched]" in binding or "budget[benefits]" in binding
+    assert u.total_cost >= 0.8 * h.total_cost
 
 
 def test_lead_cap_holds_for_every_lp_policy():
@@ -211,7 +219,9 @@ def test_infeasible_floors_name_the_conflict():
     with pytest.raises(InfeasibleError) as e:
         make_plan(build(d), "halfstep")
     msg = str(e.value)
-    assert "escort_staff floors need" in msg and "staff-hours; capacity is 48" in msg
+    assert "escort_staff floors need more escort staff-hours than the roster has" in msg
+    # only 08:00 and 09:00 are rostered; escorts start 60–120 minutes before the 08:00, 12:00 and 18:00 departures
+    assert "06:00 needs 46 (rostered 0)" in msg and "short by 189" in msg
 
 
 def test_budget_too_small_for_floors_is_named():
@@ -235,9 +245,10 @@ def test_explicit_lead_policy_sweeps_between_half_and_full_step():
     values = []
     for lead in (0.0, 0.5, 1.0, 2.0):
         d["allocator"]["lead"] = lead
-        values.append(make_plan(build(d), "lead").total_net_value)
-    assert values == sorted(values)  # a looser cap never lowers the LP's own objective
-    assert values[1] == pytest.approx(make_plan(s, "halfstep").total_net_value)
+        values.append(make_plan(build(d), "lead").expected_contribution)
+    # a looser cap never lowers the objective (expected contribution; to the sequence's tolerance)
+    assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(values))
+    assert values[1] == pytest.approx(make_plan(s, "halfstep").expected_contribution)
 
 
 def test_explicit_n_overrides_expected_trips(tiny):

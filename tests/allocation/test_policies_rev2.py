@@ -22,8 +22,13 @@ TOL = 1e-7
 
 
 def vip_dict(handling_per_day: float = 1000.0) -> dict:
-    """The tiny scenario with an ``airport_handling`` resource and two VIP dimensions (CIP and VIP handling)."""
-    d = tiny_dict()
+    """The tiny scenario with an ``airport_handling`` resource and two VIP dimensions (CIP and VIP handling).
+
+    Planned on PV − cost (an LP objective: trips held at the reference share), so that uniform's
+    spend matches halfstep's exactly; under the contribution objective it matches at the trips
+    each plan wins, unless the budget stops it first (tests/allocation/test_allocator.py).
+    """
+    d = tiny_dict(allocator={"objective": "net_value"})
     d["resources"].append({"name": "airport_handling", "kind": "benefit", "daily_capacity": handling_per_day})
     d["dimensions"] += [
         {"name": "cip", "resource": "airport_handling", "unit_cost_cny": 20},
@@ -85,18 +90,24 @@ def test_uniform_scales_the_vip_quotas_to_the_handling_capacity() -> None:
 
 def test_uniform_on_the_baseline_and_the_peak() -> None:
     for path in (None, "scenarios/national_day_peak.toml"):
-        s = load_scenario(path)
+        s = load_scenario(path, overrides=["allocator.objective=net_value"])
         _, scale = vip_quotas(planning_problem(s), make_plan(s, "halfstep").total_cost)
         check_uniform(s, table_fits=scale == 1.0)
 
 
 def test_uniform_with_the_baselines_handling_capacity_ample_keeps_the_table() -> None:
-    s = load_scenario(overrides=["resources.airport_handling.daily_capacity=*10", "budget.benefits_cny=*10"])
+    s = load_scenario(
+        overrides=[
+            "resources.airport_handling.daily_capacity=*10",
+            "budget.benefits_cny=*10",
+            "allocator.objective=net_value",
+        ]
+    )
     check_uniform(s, table_fits=True)
 
 
 def test_without_an_airport_handling_resource_every_dimension_is_uniform() -> None:
-    s = build(tiny_dict())
+    s = build(tiny_dict(allocator={"objective": "net_value"}))
     u, h = make_plan(s, "uniform"), make_plan(s, "halfstep")
     assert vip_quotas(s) == ((), 1.0)
     assert np.allclose(u.levels, u.levels[0], atol=TOL)
@@ -117,7 +128,7 @@ def test_the_mixed_lp_names_its_columns_in_sorted_order_and_both_interfaces_agre
     }
     assert len(set(built.y[:, common].ravel().tolist())) == len(common)  # one column per shared dimension
     assert len(set(built.y[:, vip].ravel().tolist())) == 2 * len(vip)  # one per tier of each VIP dimension
-    d["allocator"] = {"interface": "direct"}
+    d["allocator"] = {"interface": "direct", "objective": "net_value"}
     pulp, direct = make_plan(s, "uniform"), make_plan(build(d), "uniform")
     assert np.array_equal(pulp.levels, direct.levels)
 
@@ -136,7 +147,8 @@ def test_vip_quotas_costing_more_than_halfsteps_spend_are_scaled_to_it() -> None
     check_uniform(s, table_fits=False)
     u = make_plan(s, "uniform")
     _, common = vip_columns(s)
-    assert np.allclose(u.levels[:, common], 0.0)  # the quotas take the whole spend: the rest at their floors (0)
+    paid = [j for j in common if s.dimensions[j].unit_cost_cny > 0]  # the escort is paid by the roster, not per trip
+    assert paid and np.allclose(u.levels[:, paid], 0.0)  # the quotas take the whole spend: the rest at floors (0)
 
 
 def test_the_vip_quotas_are_closed_under_nesting() -> None:

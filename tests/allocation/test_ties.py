@@ -15,9 +15,14 @@ from tests.helpers import build, tiny_dict
 SOLVERS = [("highs", "pulp"), ("highs", "direct"), ("cbc", "pulp")]
 
 
-def tied(solver: str, interface: str):
-    """Two identical lounge dimensions sharing one lounge that binds: how to split it is a tie."""
-    d = tiny_dict(allocator={"solver": solver, "interface": interface})
+def tied(solver: str, interface: str, objective: str = "net_value"):
+    """Two identical lounge dimensions sharing one lounge that binds: how to split it is a tie.
+
+    The LP objectives (here PV − cost, with an escort at 30 CNY a trip) have a canonical optimum;
+    the contribution objective is a sequence of LPs whose plan is found to its tolerance.
+    """
+    d = tiny_dict(allocator={"solver": solver, "interface": interface, "objective": objective})
+    d["dimensions"][1]["unit_cost_cny"] = 30.0
     d["resources"][0]["daily_capacity"] = 1
     d["dimensions"].insert(1, {"name": "lounge2", "resource": "lounge", "unit_cost_cny": 50})
     for t in d["tiers"]:
@@ -47,6 +52,15 @@ def test_every_solver_returns_the_same_canonical_plan(policy):
         assert p.total_net_value == pytest.approx(plans[0].total_net_value, rel=1e-9)
 
 
+@pytest.mark.parametrize("policy", ["halfstep", "unconstrained"])
+def test_every_solver_finds_the_same_contribution(policy):
+    # the sequence of LPs may settle on either of two mirrored optima, but never on a worse plan
+    plans = [make_plan(tied(solver, interface, "contribution"), policy) for solver, interface in SOLVERS]
+    for p in plans:
+        assert p.converged
+        assert p.expected_contribution == pytest.approx(plans[0].expected_contribution, rel=1e-6)
+
+
 def test_the_canonical_plan_is_the_cheapest_of_the_optimal_ones():
     s = tied("highs", "direct")
     p = make_plan(s, "halfstep")
@@ -60,6 +74,12 @@ def test_highs_and_cbc_give_the_same_baseline_plans():
     s = load_scenario()
     d = s.model_dump()
     d["allocator"]["solver"] = "cbc"
+    for policy in ("halfstep", "uniform"):
+        a, b = make_plan(s, policy), make_plan(build(d), policy)
+        # the contribution objective: the same expected contribution (its plan may be either of tied optima)
+        assert a.expected_contribution == pytest.approx(b.expected_contribution, rel=1e-6)
+    d["allocator"]["objective"] = "net_value"  # an LP objective: the canonical plan, to the last digit
+    s = build(d | {"allocator": d["allocator"] | {"solver": "highs"}})
     for policy in ("halfstep", "uniform"):
         a, b = make_plan(s, policy), make_plan(build(d), policy)
         np.testing.assert_allclose(a.levels, b.levels, rtol=0, atol=1e-7)

@@ -489,8 +489,8 @@ INFEASIBLE: list[tuple[str, Mutate, tuple[str, ...]]] = [
             put("tiers", 0, "accounts", value=100)(d),
         ),
         (
-            "resources.escort_staff.staff_on_duty: escort_staff floors need",
-            "staff-hours; capacity is 48",
+            "resources.escort_staff.staff_on_duty: escort_staff floors need more escort staff-hours than the roster",
+            "06:00 needs 46 (rostered 0)",
             "tiers.low.floor.escort = 1",
         ),
     ),

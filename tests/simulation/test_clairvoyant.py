@@ -12,8 +12,10 @@ import math
 import numpy as np
 import pytest
 
+from model.allocation.contribution import contribution_model
 from model.allocation.demand import reference_share
 from model.allocation.policies import make_plan
+from model.allocation.problem import planning_problem
 from model.errors import ScenarioError
 from model.randomness import streams
 from model.scenario.schema import POLICIES
@@ -41,7 +43,10 @@ def test_the_clairvoyant_plan_is_the_lp_given_the_realized_requests() -> None:
     p = clairvoyant_plan(s, trips)
     m = trips.requested_by_tier()
     assert np.array_equal(p.expected_requests, m)
-    assert np.allclose(p.expected_trips, m * reference_share(s))
+    # trips flown respond to the plan's PV (objective 'contribution'), from the realized requests
+    model = contribution_model(planning_problem(s, m=m))
+    assert np.allclose(p.expected_trips, model.trips(p.levels), rtol=1e-12)
+    assert not np.allclose(p.expected_trips, m * reference_share(s))
     assert p.lead is None  # no lead cap
     assert p.policy == "clairvoyant"
 

@@ -58,7 +58,7 @@ def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[st
     base = base_policy(result.policies)
     if base in result.plans and result.plans[base].shadow_prices:
         lines += ["", f"## What one more unit is worth ({base} plan's shadow prices)", ""]
-        lines += [f"- {sp.constraint}: {sp.sentence()}" for sp in result.plans[base].shadow_prices]
+        lines += [f"- {sp.constraint}: {sp.sentence(result.plans[base].objective)}" for sp in result.plans[base].shadow_prices]
     lines += ["", "## Figures", ""] + [f"![{f}](figures/{f})" for f in figures]
     lines += ["", "## Methods", "", methods_text(result), ""]
     return "\n".join(lines)

@@ -45,9 +45,20 @@ def scenario_summary(s: Scenario) -> str:
 def print_plan(console: Console, p: Plan, overrides: Sequence[str] = ()) -> None:
     """Levels, per-tier value and cost, resource use and shadow prices in plain words (and the what-ifs applied)."""
     lead = "" if p.lead is None else f", lead {p.lead:g} step"
+    lps = ""
+    if p.objective == "contribution" and p.iterations > 1:
+        lps = f", {p.iterations} LPs, {'converged' if p.converged else 'NOT converged'}"
     console.print(
-        f"[bold]{p.scenario}[/bold] — policy [bold]{p.policy}[/bold]{lead} ({p.solver}: {p.status}, {p.build_seconds + p.solve_seconds:.2f} s)"
+        f"[bold]{p.scenario}[/bold] — policy [bold]{p.policy}[/bold]{lead}, maximizing {p.objective} "
+        f"({p.solver}: {p.status}{lps}, {p.build_seconds + p.solve_seconds:.2f} s)"
     )
+    if np.isfinite(p.expected_contribution):
+        console.print(
+            f"expected contribution {p.expected_contribution:,.0f} CNY over the horizon "
+            f"(margin on {p.expected_trips.sum():,.0f} trips flown, less service {p.total_cost:,.0f} "
+            f"and the escort roster {p.roster_cost:,.0f})",
+            markup=False,
+        )
     if overrides:
         console.print("what-if: " + ", ".join(overrides), markup=False)
 
@@ -60,10 +71,21 @@ def print_plan(console: Console, p: Plan, overrides: Sequence[str] = ()) -> None
     console.print(levels)
 
     tiers = Table(
-        title="Per tier, over the horizon (CNY): PV counts every trip requested, cost every trip flown",
+        title="Per tier, over the horizon (CNY): PV counts every trip requested, revenue and cost every trip "
+        "flown; contribution = margin × revenue − cost (the total less expansions; the roster apart)",
         title_justify="left",
     )
-    for col in ("tier", "requested", "flown", "PV/request", "cost/flown", "PV", "cost", "net value", "over-service"):
+    for col in (
+        "tier",
+        "requested",
+        "flown",
+        "PV/request",
+        "cost/flown",
+        "revenue",
+        "cost",
+        "contribution",
+        "over-service",
+    ):
         tiers.add_column(col, justify="left" if col == "tier" else "right")
     for i, t in enumerate(p.tiers):
         tiers.add_row(
@@ -72,9 +94,9 @@ def print_plan(console: Console, p: Plan, overrides: Sequence[str] = ()) -> None
             f"{p.expected_trips[i]:,.0f}",
             f"{p.pv_per_trip[i]:,.1f}",
             f"{p.cost_per_trip[i]:,.1f}",
-            _money(p.perceived_value[i]),
+            _money(np.nan if p.revenue is None else p.revenue[i]),
             _money(p.cost[i]),
-            _money(p.net_value[i]),
+            _money(p.contribution[i]),
             _money(p.over_service_cost[i]),
         )
     tiers.add_row(
@@ -83,9 +105,9 @@ def print_plan(console: Console, p: Plan, overrides: Sequence[str] = ()) -> None
         f"{p.expected_trips.sum():,.0f}",
         "",
         "",
-        _money(p.perceived_value.sum()),
+        _money(np.nan if p.revenue is None else p.revenue.sum()),
         _money(p.total_cost),
-        _money(p.total_net_value),
+        _money(p.contribution.sum() - p.expansion_cost),
         _money(p.over_service_cost.sum()),
         style="bold",
     )
