@@ -2,7 +2,7 @@
 
 | policy          | what it allocates                                                     |
 | --------------- | --------------------------------------------------------------------- |
-| `uniform`       | one agreement for all: the same level for every tier, at the same total spend as `halfstep`, differentiated only by the VIP-handling quotas |
+| `uniform`       | one agreement for all: the same level for every tier, at the same total spend as `halfstep` (each at the trips its own service wins; less where the benefit budget binds first), differentiated only by the VIP-handling quotas |
 | `standard`      | the scenario's service table (each tier's `standard` row), nested     |
 | `halfstep`      | the LP with lead = 0.5                                                |
 | `fullstep`      | the LP with lead = 1.0                                                |

@@ -66,3 +66,11 @@ def test_report_html_lists_failed_replications(tmp_path: Path, monkeypatch) -> N
     page = (run / "report.html").read_text(encoding="utf-8")
     assert "2 policy × replication runs failed" in page
     assert page.count("RuntimeError: escort roster exploded") == 2
+
+
+def test_report_html_says_binding_shadow_prices_in_words(tmp_path: Path) -> None:
+    data = tiny_dict()
+    data["resources"][0]["daily_capacity"] = 0.3  # the lounge binds (9 uses in 30 days)
+    page = (_write(tmp_path, data, reps=2) / "report.html").read_text(encoding="utf-8")
+    assert "Under halfstep (maximizing contribution): One more use of lounge adds" in page
+    assert re.search(r"adds [\d,.]+ CNY of contribution \(binding: [\d,]+ of [\d,]+ used\)", page)

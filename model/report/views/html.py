@@ -102,10 +102,21 @@ def _shadow_prices(result: RunResult) -> str:
             sp = next((x for x in p.shadow_prices if x.constraint == c), None)
             cells.append("—" if sp is None else f"{sp.value_cny:,.2f} ({'binding' if sp.binding else 'slack'})")
         rows.append([c, units[c], *cells])
-    return para(
-        "What one more unit of each constrained resource is worth, in CNY of the plan's objective "
-        "(the LP's shadow price; 0 where the resource is not binding)."
-    ) + table(["constraint", "unit", *(p.policy for p in plans)], rows)
+    lead = next((p for p in plans if p.policy == "halfstep"), plans[0])
+    said = [f"{sp.sentence(lead.objective)}." for sp in lead.shadow_prices if sp.binding and sp.value_cny > 0]
+    words = (
+        para(f"Under {lead.policy} (maximizing {lead.objective}): " + " ".join(s[0].upper() + s[1:] for s in said))
+        if said
+        else para(f"Under {lead.policy} no capacity or budget binds: one more unit of any adds nothing.")
+    )
+    return (
+        words
+        + para(
+            "What one more unit of each constrained resource is worth, in CNY of the plan's objective "
+            "(the LP's shadow price; 0 where the resource is not binding)."
+        )
+        + table(["constraint", "unit", *(p.policy for p in plans)], rows)
+    )
 
 
 def _parameters(s: Scenario, overrides: Sequence[str]) -> str:
