@@ -203,3 +203,17 @@ def test_a_broken_account_stays_away_until_its_delay_is_over():
     assert o.kpis["churned_accounts"] == 1
     assert o.kpis["trips_flown"] == 2 and o.kpis["trips_lost_to_competitor"] == 2 + 9
     assert o.stages_by_tier[0].tolist() == [0, 10, 0, 0]
+
+
+@pytest.mark.parametrize("experience", ["window", "moving_average"])
+def test_an_accounts_pv_with_a_satiation_point_of_0_3_by_hand(experience):
+    """h = 0.3, ρ = 0.3: low's noticed lead is 0.09 wide and its weak lead 0.21; high's 0.06 and 0.14."""
+    d = tiny_dict(loyalty={"experience": experience})
+    d["value"]["satiation"] = 0.3
+    full = [[0.29, 0.4], [0.7, 0.6]]
+    acc = _accounts(d, full)
+    low, high = 100 * 0.09 + 100 * (0.09 + 0.3 * 0.21), 500 * (0.06 + 0.3 * 0.14)
+    assert acc.pv[0] == pytest.approx(low, abs=1e-9) and acc.pv[10] == pytest.approx(high, abs=1e-9)
+    assert acc.value_of(1, np.array([1.0, 1.0])) == pytest.approx(high, abs=1e-9)  # satiated beyond a full step
+    assert acc.value_of(1, np.array([0.65, 0.42])) == pytest.approx(200 * (0.06 + 0.3 * 0.09) + 300 * 0.02, abs=1e-9)
+    assert acc.value_of(0, np.array([0.1, 0.1])) == pytest.approx(100 * 2.25 * -0.1, abs=1e-9)
