@@ -255,7 +255,7 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     shared = _shared(spec, D)
     esc = rt.escort
     # escort staff-hours needed per unit level, by clock hour, in rostered staff-hours (÷ the utilization)
-    esc_need = n[:, None, None] * rt.escort_use_by_hour / rt.escort_utilization
+    esc_need = n[:, None, None] * rt.escort_use_by_hour / rt.escort_utilization[None, None, :]
     hours = [b for b in range(24) if esc is not None and np.any(esc_need[:, :, b])]
     esc_grows = esc is not None and bool(rt.expandable[esc])
     by_resource = rt.expandable & np.isfinite(rt.capacity)

@@ -79,9 +79,15 @@ def _escort_hours_short(scenario: Scenario, problem: PlanningProblem, lo: np.nda
     extra = f"; at most {room:,.0f} may be added" if rt.expandable[k] else ""
     return [
         f"{_capacity_key(scenario, k)}: {rt.names[k]} floors need more escort staff-hours than the roster has "
-        f"at {rt.escort_utilization:g} utilization — {hours}{extra} (short by {short.sum() - room:,.0f}); "
+        f"at {_utilization(rt.escort_utilization)} — {hours}{extra} (short by {short.sum() - room:,.0f}); "
         f"{_floor_keys(scenario, rt.dim_resource == k)}"
     ]
+
+
+def _utilization(caps: np.ndarray) -> str:
+    """ "0.8 utilization", or "0.12–0.8 utilization by hour" when Erlang sizing sets each hour's cap."""
+    lo, hi = float(caps.min()), float(caps.max())
+    return f"{hi:g} utilization" if lo == hi else f"{lo:.2g}–{hi:.2g} utilization by hour"
 
 
 def _capacity_key(scenario: Scenario, k: int) -> str:

@@ -7,8 +7,9 @@ DESIGN.md, *Resources* and *The allocator*. Per horizon:
   unit cost is the expected displacement of the seats never flown plus handling;
 * escort staff — a roster: staff on duty by hour of the day, paid whether busy or not (a
   fixed cost, ``roster_cost``), with staff-hours added hour by hour at the expansion cost as
-  an allocator decision. Capacity is by clock hour — rostered staff-hours × the maximum
-  planned utilization — and a trip uses, in each hour, the expected staff-hours of its
+  an allocator decision. Capacity is by clock hour — rostered staff-hours × the hour's
+  utilization cap (``max_utilization``, or lower where Erlang C says so:
+  :mod:`model.allocation.staffing`) — and a trip uses, in each hour, the expected staff-hours of its
   escort there: it starts when the traveller reaches the airport (the schedule's departure
   hours less the arrival lead) and lasts ``escort_minutes × duration_factor``, but never
   past the departure (no escort outlasts the traveller's time at the airport), on the
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.allocation.holds import hold_limit_per_flight, seats_held_per_trip, sellout_probability
+from model.allocation.staffing import hourly_utilization
 from model.scenario.schema import Scenario
 
 __all__ = ["ResourceTables", "escort_hours_by_clock", "resource_tables", "unit_name"]
@@ -58,7 +60,7 @@ class ResourceTables:
     hold_limit: int  # seats per flight that may be held (0 if no seat-hold resource)
     escort_use_by_hour: np.ndarray  # (T, D, 24) escort staff-hours per trip at level 1 in each clock hour
     escort_staff_hours: np.ndarray  # (24,) rostered staff-hours per horizon in each clock hour
-    escort_utilization: float  # share of rostered (and added) staff-hours the plan may use
+    escort_utilization: np.ndarray  # (24,) share of each hour's rostered (and added) staff-hours the plan may use
     roster_cost: float  # CNY per horizon: every rostered staff-hour at the wage (fixed)
     upgrades: tuple[tuple[int, int], ...]  # (dimension, the dimension it replaces)
 
@@ -129,16 +131,16 @@ def resource_tables(scenario: Scenario) -> ResourceTables:
     T, D = len(scenario.tiers), len(scenario.dimensions)
     capacity = np.full(len(names), np.inf)
     hold_limit = 0
-    staff_hours, utilization, roster_cost = np.zeros(24), 1.0, 0.0
+    staff_hours, utilization, roster_cost = np.zeros(24), np.ones(24), 0.0
     for k, r in enumerate(scenario.resources):
         if r.kind == "seat_holds":
             hold_limit = hold_limit_per_flight(scenario, r)
             capacity[k] = hold_limit * n_flights * days
         elif r.kind == "escort":
             staff_hours = np.asarray(r.staff_on_duty, dtype=float) * days
-            utilization = r.max_utilization
+            utilization = hourly_utilization(scenario, r)
             roster_cost = float(staff_hours.sum() * r.wage_cny_per_hour)
-            capacity[k] = staff_hours.sum() * utilization
+            capacity[k] = float((staff_hours * utilization).sum())
         elif r.daily_capacity is not None:
             capacity[k] = r.daily_capacity * days
 

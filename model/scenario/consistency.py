@@ -16,7 +16,6 @@ from model.scenario.schema import Scenario
 __all__ = ["consistency_problems"]
 
 
-
 def consistency_problems(s: Scenario) -> list[Problem]:
     """References, duplicates and cross-field rules the schema alone cannot express."""
     out: list[Problem] = []
@@ -75,10 +74,16 @@ def consistency_problems(s: Scenario) -> list[Problem]:
                 out.append(_undefined(key, "dimension", d.replaces, allowed))
             elif kind != "escort" or other.resource != d.resource:
                 out.append(
-                    Problem(key, "only an escort dimension replaces another escort dimension of the same resource", d.replaces)
+                    Problem(
+                        key,
+                        "only an escort dimension replaces another escort dimension of the same resource",
+                        d.replaces,
+                    )
                 )
             elif other.replaces is not None:
-                out.append(Problem(key, f"'{other.name}' replaces another dimension itself; one replacement deep", d.replaces))
+                out.append(
+                    Problem(key, f"'{other.name}' replaces another dimension itself; one replacement deep", d.replaces)
+                )
             elif sum(x.replaces == d.replaces for x in s.dimensions) > 1:
                 out.append(Problem(key, f"one dimension at most replaces '{d.replaces}'", d.replaces))
 
@@ -161,6 +166,15 @@ def consistency_problems(s: Scenario) -> list[Problem]:
     for k in ("seat_holds", "escort"):
         if sum(1 for r in s.resources if r.kind == k) > 1:
             out.append(Problem("resources", f"at most one resource of kind '{k}'", has_value=False))
+    for r in s.resources:
+        if r.kind == "escort" and r.max_wait_share is not None and r.patience_minutes is None:
+            out.append(
+                Problem(
+                    f"resources.{quote_key(r.name)}.max_wait_share",
+                    "sizes each hour by the share of escorts waiting longer than the patience: set patience_minutes too",
+                    r.max_wait_share,
+                )
+            )
     return out
 
 

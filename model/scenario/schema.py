@@ -223,6 +223,12 @@ class EscortResource(_ResourceBase):
     patience_minutes: Positive | None = Field(
         None, description="An escort not started within this many minutes has failed; absent = no limit."
     )
+    max_wait_share: Annotated[Level, AfterValidator(_positive)] | None = Field(
+        None,
+        description="Erlang sizing (needs patience_minutes): each hour's utilization cap is the largest at which, by "
+        "Erlang C at the hour's rostered staff, at most this share of escorts would wait longer than the patience "
+        "(and never above max_utilization); absent = max_utilization in every hour.",
+    )
     service_cv: NonNeg = Field(
         1.0, description="Coefficient of variation of escort durations (1 = exponential, 0 = fixed)."
     )
