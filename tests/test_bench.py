@@ -100,7 +100,6 @@ def test_an_existing_record_is_kept_without_force(tmp_path):
 
 
 def test_ciw_simulates_the_same_queue():
-    pytest.importorskip("ciw", reason="Ciw comes with the 'bench' extra")
     from benchmarks.queues import ciw_queue, erlang_c_wait
 
     # one long run of a queue at 80% load: its mean wait is within a quarter of Erlang C's
@@ -109,7 +108,6 @@ def test_ciw_simulates_the_same_queue():
 
 @pytest.mark.slow
 def test_quick_run_of_every_section(tmp_path):
-    pytest.importorskip("ciw", reason="Ciw comes with the 'bench' extra")
     out = tmp_path / "bench.json"
     assert main(["--quick", "--out", str(out)]) == 0
     cases = json.loads(out.read_text())["cases"]

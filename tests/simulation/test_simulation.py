@@ -14,7 +14,7 @@ from model.randomness import streams
 from model.simulation.replications import run_policies
 from model.simulation.simulator import _Replication, simulate
 from model.simulation.trips import draw_base_demand, draw_trips
-from tests.helpers import build, tiny_dict
+from tests.helpers import assert_replications_ran, build, tiny_dict
 
 
 def erlang_c(c: int, a: float) -> float:
@@ -109,6 +109,7 @@ def test_every_trip_is_flown_lost_or_refused():
 
 def test_policies_share_their_trips():
     r = _run(tiny_dict(), policies=("uniform", "standard", "halfstep", "clairvoyant"))
+    assert_replications_ran(r)  # failed replications would all request the same NaN
     for rep in range(r.replications):
         requested = {o.policy: o.kpis["trips_requested"] for o in r.outcomes if o.replication == rep}
         assert len(set(requested.values())) == 1, requested
@@ -119,6 +120,8 @@ def test_results_do_not_depend_on_the_number_of_workers():
 
     one = _run(tiny_dict(), reps=4, workers=1)
     two = _run(tiny_dict(), reps=4, workers=2)
+    assert_replications_ran(one)  # two runs that both failed would compare equal too
+    assert_replications_ran(two)
     assert outcomes_csv(one) == outcomes_csv(two)
 
 
@@ -181,6 +184,8 @@ def test_same_seed_same_numbers():
 
     a = _run(tiny_dict(), reps=2)
     b = _run(tiny_dict(), reps=2)
+    assert_replications_ran(a)
+    assert_replications_ran(b)
     assert outcomes_csv(a) == outcomes_csv(b)
     assert outcomes_by_tier_csv(a) == outcomes_by_tier_csv(b)
     c = run_policies(build(tiny_dict()), ("standard", "halfstep", "clairvoyant"), replications=2, seed=6)
