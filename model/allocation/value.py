@@ -101,7 +101,8 @@ def competitor_value(scenario: Scenario, tables: ValueTables | None = None) -> n
 
 
 def over_service_share(levels: np.ndarray, tables: ValueTables) -> np.ndarray:
-    """Share of each level that lies above r + hΔ (service the client barely values)."""
-    excess = np.maximum(levels - tables.satiation_level, 0.0)
+    """Share of each level that lies above r + hΔ (service the client barely values) — all of it on a
+    dimension the tier values at 0 (car service for clients whose transport is reimbursed)."""
+    excess = np.where(tables.weight > 0, np.maximum(levels - tables.satiation_level, 0.0), levels)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(levels > 0, excess / np.where(levels > 0, levels, 1.0), 0.0)

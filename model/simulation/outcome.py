@@ -78,7 +78,9 @@ class Tally:
     ) -> Outcome:
         vt, rt = tables
         share = np.divide(self.delivered, self.applicable, out=np.zeros_like(self.delivered), where=self.applicable > 0)
-        over_td = self.flown[:, None] * rt.unit_cost * np.maximum(share - vt.satiation_level, 0.0)
+        # spend above r + hΔ, and all spend on a dimension the tier values at 0
+        beyond = np.where(vt.weight > 0, np.maximum(share - vt.satiation_level, 0.0), share)
+        over_td = self.flown[:, None] * rt.unit_cost * beyond
         over = over_td.sum(axis=1)
         cost_tier = self.cost_seat_holds + self.cost_escort + self.cost_benefits
         margin = scenario.economics.incremental_margin

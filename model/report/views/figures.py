@@ -128,7 +128,7 @@ def over_service_figure(result: RunResult) -> bytes:
     }
     bars_with_ci(ax, dims, series)
     ax.tick_params(axis="x", rotation=30)
-    ax.set_title("Over-service cost by dimension (service above r + hΔ), CNY — mean and 95% CI")
+    ax.set_title("Over-service cost by dimension (above r + hΔ, or valued at 0), CNY — mean and 95% CI")
     return png(fig)
 
 
