@@ -21,6 +21,11 @@ J on the fitted statistics with ``scipy.optimize.minimize`` (L-BFGS-B, within bo
 halves the box around that minimum. ``nelder-mead`` runs scipy's bounded Nelder–Mead on J
 directly. Both search the unit cube of the bounds.
 
+A target may be measured under overrides of its own (``overrides = ["time.horizon_days=273"]``:
+a figure observed over nine months while the scenario is a quarter); targets with the same
+overrides share one simulation. A parameter with ``shift = true`` adds its value to each
+key's number (one shift of every tier's choice intercept keeps their differences).
+
 At the fit, fresh replications — streams independent of the fitting ones — give each
 statistic's mean with a 95% t interval, reported against its target. The calibrated
 scenario is the input file's data with the fitted overrides, validated, written only
@@ -43,6 +48,7 @@ from scipy import optimize
 from model.allocation.policies import make_plan
 from model.errors import Problem, ScenarioError
 from model.scenario.loading import BASELINE, baseline_path, read_toml
+from model.scenario.overrides import parse_override
 from model.scenario.problems import key_path, problems_from_validation
 from model.scenario.schema import PLAN_POLICIES, PositiveInt, Strict
 from model.simulation.kpis import kpi_bounds
@@ -51,7 +57,7 @@ from model.stats import mean_ci
 from model.sweep.experiment import key_problems, point_overrides, scenario_at
 from model.sweep.spec import KeyedParameter, KpiName
 
-__all__ = ["Calibration", "TargetsFile", "calibrate", "load_targets"]
+__all__ = ["Calibration", "TargetsFile", "calibrate", "fit_overrides", "load_targets"]
 
 #: Spawn-key point of the checking replications: disjoint from the fitting streams (no point).
 _CHECK_POINT = 0
@@ -76,11 +82,24 @@ class Target(Strict):
     se: Annotated[float, Field(gt=0)] | None = Field(None, description="Standard error of the observed value.")
     weight: Annotated[float, Field(ge=0)] = Field(1.0, description="Weight of the target in J.")
     source: str = Field("", description="Where the figure comes from.")
+    overrides: list[str] = Field(
+        default_factory=list,
+        description=(
+            "--set overrides under which this statistic is measured, on top of the fitted values "
+            "(e.g. time.horizon_days=273: a figure observed over a longer window than the scenario's)."
+        ),
+    )
 
 
 class FitParameter(KeyedParameter):
     bounds: list[float] = Field(min_length=2, max_length=2, description="[low, high] of the search.")
-    start: float | None = Field(None, description="Starting value (default: the scenario's, or 1 for a scale).")
+    start: float | None = Field(
+        None, description="Starting value (default: the scenario's, 1 for a scale, 0 for a shift)."
+    )
+    shift: bool = Field(
+        False,
+        description="The value is added to each key's number in the scenario (one shift for every tier's intercept).",
+    )
 
 
 class TargetsFile(Strict):
@@ -133,9 +152,35 @@ def load_targets(path: str | Path) -> TargetsFile:
             problems.append(Problem(f"{where}.bounds", "must be [low, high] with low < high", p.bounds))
         elif p.start is not None and not lo <= p.start <= hi:
             problems.append(Problem(f"{where}.start", f"must lie within bounds [{lo}, {hi}]", p.start))
+        if p.shift and p.scale:
+            problems.append(Problem(f"{where}.shift", "a parameter is a shift or a scale, not both", p.shift))
+    for i, t in enumerate(spec.targets):
+        for j, text in enumerate(t.overrides):
+            try:
+                parse_override(text)
+            except ScenarioError:
+                where = f"{key_path(('targets', i), data)}.overrides[{j}]"
+                problems.append(Problem(where, "must look like KEY=VALUE, e.g. time.horizon_days=273", text))
     if problems:
         raise ScenarioError(str(path), problems)
     return spec
+
+
+def _lookup(data: dict[str, Any], path: str) -> Any:
+    """The value at a ``--set`` key path (named entries by name), or None."""
+    node: Any = data
+    for part in path.split("."):
+        if isinstance(node, list):
+            node = next((x for x in node if isinstance(x, dict) and x.get("name") == part), None) or (
+                node[int(part)] if part.isdigit() and int(part) < len(node) else None
+            )
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def _start(p: FitParameter, data: dict[str, Any]) -> float:
@@ -143,32 +188,49 @@ def _start(p: FitParameter, data: dict[str, Any]) -> float:
         return p.start
     if p.scale:
         return 1.0
-    node: Any = data
-    for part in p.key_paths[0].split("."):
-        if isinstance(node, list):
-            node = next((x for x in node if isinstance(x, dict) and x.get("name") == part), None) or (
-                node[int(part)] if part.isdigit() else None
-            )
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
     lo, hi = p.bounds
-    return (
-        float(np.clip(node, lo, hi)) if isinstance(node, int | float) and not isinstance(node, bool) else (lo + hi) / 2
-    )
+    if p.shift:
+        return float(np.clip(0.0, lo, hi))
+    node = _lookup(data, p.key_paths[0])
+    return float(np.clip(node, lo, hi)) if _number(node) else (lo + hi) / 2
+
+
+def fit_overrides(params: list[FitParameter], values: dict[str, float], data: dict[str, Any]) -> tuple[str, ...]:
+    """The ``--set`` overrides of parameter values: a shift adds its value to each key's number in ``data``."""
+    plain = [p for p in params if not p.shift]
+    out = list(point_overrides(plain, values)) if plain else []
+    for p in params:
+        if p.shift:
+            for k in p.key_paths:
+                base = _lookup(data, k)
+                if not _number(base):
+                    raise ScenarioError(
+                        "<targets>", [Problem(k, "a shift needs a number in the scenario at this key path", base)]
+                    )
+                out.append(f"{k}={float(base) + values[p.name]!r}")
+    return tuple(out)
 
 
 def _statistics(scenario_data: dict, overrides: tuple[str, ...], spec: TargetsFile, reps: int, point: int | None):
-    """Each target statistic's values over ``reps`` replications (streams of ``point``)."""
-    scenario = scenario_at(scenario_data, overrides)
+    """Each target's values over ``reps`` replications (streams of ``point``), keyed by target index.
+
+    Targets measured under the same extra overrides (a longer horizon, say) share one
+    simulation; each group meets the same streams.
+    """
     policy = spec.calibration.policy
-    plans = {policy: make_plan(scenario, policy)}
-    out = {t.statistic: [] for t in spec.targets}
-    for r in range(reps):
-        (o,) = replicate(scenario, plans, (policy,), spec.calibration.seed, r, point=point)
-        if o.error is not None:
-            raise RuntimeError(f"a replication failed during calibration:\n{o.error}")
-        for k in out:
-            out[k].append(o.kpis[k])
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, t in enumerate(spec.targets):
+        groups.setdefault(tuple(t.overrides), []).append(i)
+    out: dict[int, list[float]] = {i: [] for i in range(len(spec.targets))}
+    for extra, members in groups.items():
+        scenario = scenario_at(scenario_data, overrides + extra)
+        plans = {policy: make_plan(scenario, policy)}
+        for r in range(reps):
+            (o,) = replicate(scenario, plans, (policy,), spec.calibration.seed, r, point=point)
+            if o.error is not None:
+                raise RuntimeError(f"a replication failed during calibration:\n{o.error}")
+            for i in members:
+                out[i].append(o.kpis[spec.targets[i].statistic])
     return out
 
 
@@ -197,8 +259,8 @@ def calibrate(
     def moments(u: np.ndarray) -> np.ndarray:
         key = tuple(np.round(np.clip(u, 0, 1), 12))
         if key not in cache:
-            stats = _statistics(data, point_overrides(params, theta(np.array(key))), spec, reps, None)
-            cache[key] = np.array([np.nanmean(stats[t.statistic]) for t in spec.targets])
+            stats = _statistics(data, fit_overrides(params, theta(np.array(key)), data), spec, reps, None)
+            cache[key] = np.array([np.nanmean(stats[i]) for i in range(len(spec.targets))])
             if on_evaluation:
                 on_evaluation(len(cache), float(np.sum(residuals(np.array(key)) ** 2)))
         return cache[key]
@@ -212,7 +274,9 @@ def calibrate(
     names = [p.name for p in params]
     for side, corner in (("low", lo), ("high", hi)):  # a key path typo, or a bound no scenario allows: say so now
         try:
-            scenario_at(data, point_overrides(params, dict(zip(names, corner, strict=True))), str(scenario))
+            corner_overrides = fit_overrides(params, dict(zip(names, corner, strict=True)), data)
+            for extra in {tuple(t.overrides) for t in spec.targets}:
+                scenario_at(data, corner_overrides + extra, str(scenario))
         except ScenarioError as e:
             raise ScenarioError(f"{scenario} with every parameter at its {side} bound", e.problems) from None
     u0 = (start - lo) / (hi - lo)
@@ -235,11 +299,11 @@ def calibrate(
         moments(u)
     best = tuple(np.round(np.clip(u, 0, 1), 12))
     fitted = theta(u)
-    overrides = point_overrides(params, fitted)
+    overrides = fit_overrides(params, fitted, data)
     check = _statistics(data, overrides, spec, spec.calibration.check_replications, _CHECK_POINT)
     fits = []
     for i, t in enumerate(spec.targets):
-        ci = mean_ci(check[t.statistic], bounds=kpi_bounds(t.statistic))
+        ci = mean_ci(check[i], bounds=kpi_bounds(t.statistic))
         fits.append(
             TargetFit(
                 t.statistic,

@@ -30,7 +30,7 @@ def test_single_trip_share_is_the_negative_binomial_one_when_every_trip_flies(tm
             "parameters": [{**DISPERSION, "bounds": [0.1, 2]}],
         }
     )
-    values = np.array(_statistics(data, (), spec, 6, None)["single_trip_share"])
+    values = np.array(_statistics(data, (), spec, 6, None)[0])
     once = flyers = 0.0
     for t in data["tiers"]:
         mu = t["trips_per_traveller_per_year"] * 90 / 365
@@ -72,7 +72,7 @@ def test_calibration_recovers_known_parameters(tmp_path):
         32,
         7,
     )
-    targets = [t.model_copy(update={"value": float(np.mean(observed[t.statistic]))}) for t in spec.targets]
+    targets = [t.model_copy(update={"value": float(np.mean(observed[i]))}) for i, t in enumerate(spec.targets)]
     c = calibrate(scenario, spec.model_copy(update={"targets": targets}))
     # tolerance: about four standard errors of the estimate (from the slopes of the statistics
     # and the sampling error of 32 target and 12 fitting replications)
@@ -83,6 +83,70 @@ def test_calibration_recovers_known_parameters(tmp_path):
         assert abs(t.check_mean - t.target) < 0.05 * t.target
 
 
+def test_a_target_measured_over_a_longer_horizon_runs_under_its_own_overrides():
+    # the same statistic twice: over the scenario's 30 days and over 273 days (Jan–Sep); over the
+    # longer window travellers fly more often, so fewer of them fly once — and the 30-day one is
+    # exactly what a target without overrides measures
+    data = tiny_dict(time={"horizon_days": 30}, choice={"intercept": 20.0})
+    for t in data["tiers"]:
+        t["accounts"] *= 5
+    spec = TargetsFile.model_validate(
+        {
+            "targets": [
+                {"statistic": "single_trip_share", "value": 0.6},
+                {"statistic": "single_trip_share", "value": 0.6, "overrides": ["time.horizon_days=273"]},
+                {"statistic": "trips_requested", "value": 1.0, "overrides": ["time.horizon_days=273"]},
+            ],
+            "parameters": [{**DISPERSION, "bounds": [0.1, 2]}],
+        }
+    )
+    stats = _statistics(data, (), spec, 3, None)
+    plain = TargetsFile.model_validate({**spec.model_dump(), "targets": [spec.targets[0].model_dump()]})
+    assert stats[0] == _statistics(data, (), plain, 3, None)[0]
+    assert np.mean(stats[1]) < np.mean(stats[0]) - 0.05
+    requested_30 = sum(
+        t["accounts"] * t["travellers_per_account"] * t["trips_per_traveller_per_year"] * 30 / 365
+        for t in data["tiers"]
+    )
+    assert np.mean(stats[2]) == pytest.approx(requested_30 * 273 / 30, rel=0.1)
+
+
+def test_a_shift_parameter_moves_every_key_by_the_same_amount():
+    from model.sweep.calibration import fit_overrides
+
+    data = tiny_dict()
+    data["tiers"][0]["choice_intercept"] = -1.0
+    data["tiers"][1]["choice_intercept"] = -3.0
+    spec = TargetsFile.model_validate(
+        {
+            "targets": [{"statistic": "share_of_wallet", "value": 0.6}],
+            "parameters": [
+                {
+                    "name": "intercepts",
+                    "keys": ["tiers.low.choice_intercept", "tiers.high.choice_intercept"],
+                    "shift": True,
+                    "bounds": [-2, 2],
+                }
+            ],
+        }
+    )
+    assert fit_overrides(spec.parameters, {"intercepts": 0.5}, data) == (
+        "tiers.low.choice_intercept=-0.5",
+        "tiers.high.choice_intercept=-2.5",
+    )
+    from model.sweep.calibration import _start
+
+    assert _start(spec.parameters[0], data) == 0.0
+
+
+def test_targets_file_refuses_a_shift_that_is_a_scale_and_a_bad_override(tmp_path):
+    text = CALIBRATION_TARGETS.replace("bounds = [-1.0, 1.0]", "bounds = [-1.0, 1.0]\nshift = true\nscale = true")
+    text = text.replace('statistic = "share_of_wallet"', 'statistic = "share_of_wallet"\noverrides = ["horizon"]')
+    (tmp_path / "t.toml").write_text(text)
+    with pytest.raises(ScenarioError) as e:
+        load_targets(tmp_path / "t.toml")
+    assert "shift or a scale, not both" in str(e.value)
+    assert "overrides[0] = 'horizon': must look like KEY=VALUE" in str(e.value)
 
 
 def test_targets_file_names_bad_keys_and_bounds(tmp_path):
@@ -113,6 +177,8 @@ def test_cli_calibrate_writes_a_valid_scenario_and_never_overwrites(tmp_path, ca
 
 def test_bounds_no_scenario_allows_are_refused_before_fitting(tmp_path):
     scenario = write_tiny_scenario(tmp_path)
-    (tmp_path / "t.toml").write_text(CALIBRATION_TARGETS.replace('key = "choice.intercept"', 'key = "choice.closeness"'))
+    (tmp_path / "t.toml").write_text(
+        CALIBRATION_TARGETS.replace('key = "choice.intercept"', 'key = "choice.closeness"')
+    )
     with pytest.raises(ScenarioError, match=r"every parameter at its low bound.*choice.closeness = -1.0: must be ≥ 0"):
         calibrate(scenario, load_targets(tmp_path / "t.toml"))
