@@ -127,3 +127,15 @@ def test_welch_with_too_few_values_or_no_spread():
     assert welch_ci([], [2.0, 3.0]) == {"mean": None, "ci95": [None, None], "n": 0}
     assert welch_ci([float("nan"), 1.0], [2.0, 3.0, 4.0])["n"] == 1
     assert welch_ci([4.0, 4.0, 4.0], [1.0, 1.0]) == {"mean": 3.0, "ci95": [3.0, 3.0], "n": 2}
+
+
+def test_welch_needs_two_values_on_each_side_and_no_more():
+    a, b = np.array([3.0, 5.0]), np.array([1.0, 2.0, 4.0])
+    res = sst.ttest_ind(a, b, equal_var=False)
+    assert welch_ci(a, b)["ci95"] == pytest.approx(list(res.confidence_interval(0.95)), rel=1e-12)
+    assert welch_ci(b, a)["ci95"] == pytest.approx([-x for x in reversed(res.confidence_interval(0.95))], rel=1e-12)
+
+
+def test_missing_values_given_as_none_are_dropped_like_nan():
+    assert paired_ci([1.0, None, 3.0, 4.0], [0.0, 1.0, None, 2.0]) == paired_ci([1.0, 4.0], [0.0, 2.0])
+    assert mean_ci([2.0, None, 4.0]) == mean_ci([2.0, 4.0])

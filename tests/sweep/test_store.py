@@ -178,3 +178,58 @@ def test_flatten_follows_tables_and_lists_of_tables():
         "d[1]": [3],
         "f": {},
     }
+
+
+def test_with_common_random_numbers_across_points_every_point_shares_the_replications_streams(tmp_path):
+    path = lhs_experiment(tmp_path, points=2, reps=2)
+    text = path.read_text(encoding="utf-8").replace("seed = 5", 'seed = 5\ncommon_random_numbers = "points"')
+    path.write_text(text, encoding="utf-8")
+    e = load_experiment(path)
+    assert e.stream_point(1) is None
+    s = Store.create(e, META)
+    assert dict(s.con.execute("SELECT task, spawn_key FROM tasks")) == {
+        0: "(0, stream)",
+        1: "(1, stream)",
+        2: "(0, stream)",
+        3: "(1, stream)",
+    }
+    s.close()
+
+
+def test_times_are_utc_with_milliseconds(store):
+    store.dispatched(0)
+    store.record(_result(0, 0, 0))
+    started, finished = store.con.execute("SELECT started_at, finished_at FROM tasks WHERE task = 0").fetchone()
+    for stamp in (started, finished):
+        assert stamp.endswith("+00:00") and len(stamp.split("T")[1]) == len("12:34:56.789+00:00")
+
+
+def test_a_store_in_a_folder_not_there_yet_is_made_with_its_parents(tmp_path):
+    path = lhs_experiment(tmp_path, points=2, reps=1)
+    e = load_experiment(path, output=tmp_path / "runs" / "deep" / "sweep")
+    s = Store.create(e, META)
+    assert e.store_path.is_file() and s.counts()["pending"] == 2
+    s.close()
+
+
+def test_leftovers_of_an_interrupted_build_and_of_an_old_store_are_removed(experiment):
+    path = experiment.store_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text("half a store")
+    s = Store.create(experiment, META)
+    s.close()
+    assert not partial.exists()
+    for suffix in ("-wal", "-shm"):  # an old store's WAL files go with it when it is replaced
+        path.with_name(path.name + suffix).write_text("old")
+    s = Store.create(experiment, META, force=True)
+    s.close()
+    assert not path.with_name(path.name + "-shm").exists() or path.with_name(path.name + "-shm").read_text() != "old"
+    assert not path.with_name(path.name + "-wal").exists() or path.with_name(path.name + "-wal").read_text() != "old"
+
+
+def test_a_build_that_fails_leaves_no_store_and_no_partial_file(experiment):
+    path = experiment.store_path
+    with pytest.raises(sqlite3.Error):
+        Store.create(experiment, {"version": object()})  # not a value SQLite can store
+    assert not path.exists() and not path.with_name(path.name + ".partial").exists()
