@@ -207,7 +207,7 @@ def fit_overrides(params: list[FitParameter], values: dict[str, float], data: di
                     raise ScenarioError(
                         "<targets>", [Problem(k, "a shift needs a number in the scenario at this key path", base)]
                     )
-                out.append(f"{k}={float(base) + values[p.name]!r}")
+                out.append(f"{k}={float(base) + float(values[p.name])!r}")
     return tuple(out)
 
 

@@ -130,7 +130,7 @@ def test_a_shift_parameter_moves_every_key_by_the_same_amount():
             ],
         }
     )
-    assert fit_overrides(spec.parameters, {"intercepts": 0.5}, data) == (
+    assert fit_overrides(spec.parameters, {"intercepts": np.float64(0.5)}, data) == (
         "tiers.low.choice_intercept=-0.5",
         "tiers.high.choice_intercept=-2.5",
     )
