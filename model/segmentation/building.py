@@ -16,7 +16,8 @@ at the reference — Σ over tiers and its dimensions of expected trips × use p
 reference level — in the written scenario and in the base, so capacity per unit of need
 stays as in the base; the budget likewise by the expected benefit spend at the
 reference, and seats per flight by the ratio of expected trips (a flight then stands
-for that many departures at its hour).
+for that many departures at its hour). With ``flights = "keep"`` the base's flights are
+the book's own schedule: seats and per-flight hold limits stay as they are.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def build_scenario(
 
     unscaled = scenario_from_dict(data, source="<segmented scenario>")
     scale = capacity_factors(unscaled, base, r.scenario.capacity_scale)
-    _scale_capacities(data, scale)
+    _scale_capacities(data, scale, flights=r.scenario.flights)
     return ScenarioBuild(
         data=data,
         scenario=scenario_from_dict(data, source="<segmented scenario>"),
@@ -201,16 +202,19 @@ def _shares(mix: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def _scale_capacities(data: dict[str, Any], f: dict[str, float]) -> None:
+def _scale_capacities(data: dict[str, Any], f: dict[str, float], flights: str = "scale") -> None:
+    """Grow the capacities by ``f``; with ``flights = "keep"`` seats and per-flight hold limits stay the base's."""
+
     def whole(x: float, factor: float) -> int:  # a capacity that was positive stays at least 1
         return max(1, round(x * factor)) if x > 0 else 0
 
-    flights = data["flights"]
-    flights["seats"] = whole(flights["seats"], f["trips"])
+    keep = flights == "keep"
+    if not keep:
+        data["flights"]["seats"] = whole(data["flights"]["seats"], f["trips"])
     for res in data["resources"]:
         k = f[res["name"]]
-        if res["kind"] == "seat_holds" and isinstance(res["hold_limit_per_flight"], int):
-            res["hold_limit_per_flight"] = min(whole(res["hold_limit_per_flight"], k), flights["seats"])
+        if not keep and res["kind"] == "seat_holds" and isinstance(res["hold_limit_per_flight"], int):
+            res["hold_limit_per_flight"] = min(whole(res["hold_limit_per_flight"], k), data["flights"]["seats"])
         if res["kind"] == "escort":
             res["staff_on_duty"] = [whole(x, k) for x in res["staff_on_duty"]]
         for key in ("daily_capacity", "expansion_max"):

@@ -147,6 +147,13 @@ class ScenarioOut(Strict):
         "need",
         description="Grow the base's capacities and budget: 'need' (each by its expected need at the reference), 'trips' (all by expected trips) or a factor.",
     )
+    flights: Literal["scale", "keep"] = Field(
+        "scale",
+        description=(
+            "'scale': seats per flight and per-flight hold limits grow with the capacities (a flight stands for "
+            "several departures at its hour); 'keep': the base's flights are the book's own schedule and stay as they are."
+        ),
+    )
 
 
 class Rules(Strict):
