@@ -124,5 +124,5 @@ def test_shipped_experiments_and_targets_validate():
     assert lhs.output == root.parent / "runs" / "sweep-lhs_baseline"
     curve = load_experiment(root / "halfstep_curve.toml")
     assert len(curve.points) == 18 and curve.stream_point(3) is None
-    targets = load_targets(root / "seeds_targets.toml")
-    assert [t.value for t in targets.targets] == [0.6541, 1234.0, 0.11]
+    targets = load_targets(root / "books" / "gp_targets.toml")
+    assert [t.value for t in targets.targets] == [1624.33, 1267.38, 2058641.0, 0.6541, 0.6]
