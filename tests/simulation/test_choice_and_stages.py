@@ -217,3 +217,32 @@ def test_an_accounts_pv_with_a_satiation_point_of_0_3_by_hand(experience):
     assert acc.value_of(1, np.array([1.0, 1.0])) == pytest.approx(high, abs=1e-9)  # satiated beyond a full step
     assert acc.value_of(1, np.array([0.65, 0.42])) == pytest.approx(200 * (0.06 + 0.3 * 0.09) + 300 * 0.02, abs=1e-9)
     assert acc.value_of(0, np.array([0.1, 0.1])) == pytest.approx(100 * 2.25 * -0.1, abs=1e-9)
+
+
+def test_flies_with_us_when_the_choice_number_is_below_the_probability():
+    acc = _accounts(tiny_dict())
+    p = acc.choice_probability(0)
+    assert acc.flies_with_us(0, p - 1e-12) and acc.flies_with_us(0, 0.0)
+    assert not acc.flies_with_us(0, p) and not acc.flies_with_us(0, p + 1e-12)
+    # the account's own probability, not another's: the high tier's is higher
+    high = acc.choice_probability(10)
+    assert high > p and acc.flies_with_us(10, (p + high) / 2) and not acc.flies_with_us(0, (p + high) / 2)
+
+
+def test_an_account_not_broken_is_available_and_in_recovery_only_there():
+    acc = _accounts(tiny_dict(loyalty=STAGES))
+    assert acc.available(0, 0.0) and acc.stage[0] == RETENTION
+    assert not acc.in_recovery(0)
+    acc.after_competitor_trip(0, 0.0)  # 0.6 → 0.317: recovery
+    assert acc.in_recovery(0) and acc.available(0, 1.0)
+
+
+def test_a_trip_with_us_that_disappoints_can_break_the_account_at_that_time():
+    # every closeness target is logistic(−5) ≈ 0.0067: a trip with us at 0.21 falls to 0.108 < 0.2
+    loyalty = {**STAGES, "closeness_intercept": -5.0, "closeness_value_per_cny": 0.0, "reacquisition_delay_days": 2.0}
+    acc = _accounts(tiny_dict(loyalty=loyalty))
+    acc.closeness[0] = 0.21
+    delivered = np.array([True, False])
+    pv = acc.after_trip(0, delivered, np.array([True, False]), 300.0, 0.0)
+    assert pv == pytest.approx(30.0, abs=1e-9)  # the lounge delivered as the quota's first trip was: still 7 of 20
+    assert acc.stage[0] == BROKEN and acc.broken_until[0] == 300.0 + 2 * 1440.0 and acc.breaks == 1
