@@ -1,0 +1,3 @@
+from experiments.validation.run import main
+
+main()
