@@ -7,7 +7,7 @@ them. The package is one subpackage per stage of DESIGN.md's pipeline::
 
 The public API below has one call per ``halfstep`` command (:mod:`model.api`):
 :func:`load_scenario`, :func:`plan`, :func:`run` and :func:`write_run`, :func:`whatif`,
-:func:`compare`, :func:`run_sweep`, :func:`load_results`, :func:`analyze`,
+:func:`compare`, :func:`accounts`, :func:`run_sweep`, :func:`load_results`, :func:`analyze`,
 :func:`calibrate`, :func:`synth_accounts`, :func:`read_accounts`, :func:`segment`,
 :func:`scenario_reference`.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from model.allocation.plan import Plan
 from model.api import (
+    accounts,
     analyze,
     calibrate,
     compare,
@@ -43,6 +44,7 @@ __all__ = [
     "ScenarioError",
     "SolverError",
     "__version__",
+    "accounts",
     "analyze",
     "calibrate",
     "compare",

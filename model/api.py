@@ -6,6 +6,7 @@
 | `halfstep plan`            | :func:`plan` (and ``Plan.to_csv`` / ``Plan.to_json``)        |
 | `halfstep run`             | :func:`run`, then :func:`write_run`                          |
 | `halfstep compare`         | :func:`compare` (``overrides=`` for a what-if: :func:`whatif`) |
+| `halfstep accounts`        | :func:`accounts`                                             |
 | `halfstep sweep`           | :func:`run_sweep`; results as a table: :func:`load_results`  |
 | `halfstep analyze`         | :func:`analyze`                                              |
 | `halfstep calibrate`       | :func:`calibrate`                                            |
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from model.sweep.runner import SweepSummary
 
 __all__ = [
+    "accounts",
     "analyze",
     "calibrate",
     "compare",
@@ -188,6 +190,34 @@ def compare(
         return write_comparison(records, out, whatif=result, overrides=overrides, force=force, command=command)
     with tempfile.TemporaryDirectory(prefix="halfstep-compare-") as tmp:
         return write_comparison(records, Path(tmp) / "comparison", whatif=result, overrides=overrides)
+
+
+def accounts(
+    run: str | Path,
+    *,
+    policy: str | None = None,
+    top: int | None = None,
+    losing: bool = False,
+    tier: str | None = None,
+) -> pd.DataFrame:
+    """The accounts of a run folder (its ``accounts.csv``), best contribution first — one policy's
+    (``policy``; default halfstep if it ran, else the first), optionally only the ``top`` N, the
+    losing ones (cost to serve above the margin on their fares, with the ``fix`` that would make
+    each pay), or one ``tier``."""
+    from model.report.accounts import read_accounts_table
+    from model.report.views.accounts import select_accounts
+
+    table = read_accounts_table(run)
+    _check_choice("policy", policy, list(dict.fromkeys(table["policy"])))
+    _check_choice("tier", tier, [str(t) for t in dict.fromkeys(table["tier"])])
+    return select_accounts(table, policy=policy, top=top, losing=losing, tier=tier).reset_index(drop=True)
+
+
+def _check_choice(option: str, value: str | None, allowed: list[str]) -> None:
+    from model.errors import OptionError
+
+    if value is not None and value not in allowed:
+        raise OptionError(f"--{option} {value!r}: not in this run; allowed: {', '.join(allowed) or 'none'}")
 
 
 def run_sweep(

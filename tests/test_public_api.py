@@ -27,6 +27,7 @@ COMMANDS = {  # command → the call that does its work
     "synth-accounts": "synth_accounts",
     "segment": "segment",
     "schema": "scenario_reference",
+    "accounts": "accounts",
 }
 
 
@@ -84,6 +85,8 @@ def test_every_call_works_twice(tmp_path):
         folder = model.write_run(result, here / "run")
         assert (folder / "summary.json").is_file() and (folder / "report.html").is_file()
         more = model.write_run(model.run(scenario, ["standard", "halfstep"], 2, 4), here / "run2")
+        table = model.accounts(folder, top=3)
+        assert len(table) == 3 and set(table.policy) == {"halfstep"}
 
         w = model.whatif(folder, ["resources.escort_staff.staff_on_duty=*2"])
         _finite_summary(w)

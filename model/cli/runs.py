@@ -120,3 +120,27 @@ def compare(
         c = compare_runs(*runs, out=folder, force=force)
     print_comparison(out, c)
     out.print(f"\nwrote {folder}/ (comparison.html, comparison.csv, plan_differences.csv)", markup=False)
+
+
+@app.command()
+def accounts(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder written by 'halfstep run'.")],
+    top: Annotated[
+        int | None,
+        typer.Option("--top", parser=whole_number, callback=at_least(1, "accounts to list"), help="List the N best."),
+    ] = None,
+    losing: Annotated[
+        bool, typer.Option("--losing", help="Only accounts whose cost to serve exceeds the margin on their fares.")
+    ] = False,
+    tier: Annotated[str | None, typer.Option("--tier", help="Only the accounts of this tier.")] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="The policy whose accounts to list (default: halfstep).")
+    ] = None,
+) -> None:
+    """Accounts worth developing: contribution, cost to serve and, for a losing account, what would make it pay."""
+    from model.api import accounts as account_table
+    from model.report.views.accounts import print_accounts
+
+    rows = account_table(run_dir, policy=policy, top=top, losing=losing, tier=tier)
+    shown = policy or (str(rows["policy"].iloc[0]) if len(rows) else "halfstep")
+    print_accounts(out, rows, shown, losing)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from model.files import json_text, staged_folder, write_atomic
+from model.report.accounts import account_frame, accounts_csv
 from model.report.comparison import Comparison, compare_runs, comparison_csv, plan_differences_csv
 from model.report.run_folder import RunRecord, load_run, manifest, outcomes_by_tier_csv, outcomes_csv, resolved_toml
 from model.report.views.comparison import comparison_figure, comparison_html
@@ -46,12 +47,14 @@ def write_run(
             write_atomic(stage / "plans" / f"{name}.json", plan.to_json())
         write_atomic(stage / "outcomes.csv", outcomes_csv(result))
         write_atomic(stage / "outcomes_by_tier.csv", outcomes_by_tier_csv(result))
+        accounts = account_frame(result)
+        write_atomic(stage / "accounts.csv", accounts_csv(accounts))
         write_atomic(stage / "summary.json", json_text(summary))
         for name, png in figures.items():
             write_atomic(stage / "figures" / name, png)
-        write_atomic(stage / "report.md", report_markdown(result, summary, list(figures)))
+        write_atomic(stage / "report.md", report_markdown(result, summary, list(figures), accounts))
         overrides = list((extra or {}).get("overrides", []))
-        write_atomic(stage / "report.html", report_html(result, summary, figures, overrides))
+        write_atomic(stage / "report.html", report_html(result, summary, figures, overrides, accounts))
         write_atomic(
             stage / "manifest.json", json.dumps(manifest(result, command, extra), indent=2, ensure_ascii=False) + "\n"
         )

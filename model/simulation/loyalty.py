@@ -248,16 +248,42 @@ class Accounts:
         skip = sum(1 << j for j, ok in enumerate(np.asarray(applicable).tolist()) if not ok)
         return self.after_trip_bits(a, got, skip, now, bonus)
 
-    def after_trip_bits(self, a: int, delivered: int, skipped: int, now: float, bonus: float) -> float:
-        """:meth:`after_trip` with bit masks: bit j of ``delivered`` set if dimension j was
-        delivered, of ``skipped`` if it did not apply to the trip (its level is left alone)."""
+    def start_trip(self, a: int, entitled: int, skipped: int) -> None:
+        """Count a trip in the account's quota as soon as it is flown, as if it received what it is
+        entitled to (bits ``entitled``; ``skipped``: dimensions that do not apply to it).
+
+        A trip whose escort is still under way when the account's next trip asks for its quota
+        then counts already — the account's travellers fly at the same time — and
+        :meth:`after_trip_bits` with ``entitled`` takes back what the trip did not receive
+        (owed, made up on a later trip).
+        """
         t = self._tier[a]
         trips, got = self._trips[a], self._got[a]
-        for b, j, _y in self._fractional[t]:  # the quota's count: trips it applied to, and received
+        for b, j, _y in self._fractional[t]:
             if not skipped & b:
                 trips[j] += 1
-                if delivered & b:
+                if entitled & b:
                     got[j] += 1
+
+    def after_trip_bits(
+        self, a: int, delivered: int, skipped: int, now: float, bonus: float, entitled: int | None = None
+    ) -> float:
+        """:meth:`after_trip` with bit masks: bit j of ``delivered`` set if dimension j was
+        delivered, of ``skipped`` if it did not apply to the trip (its level is left alone).
+        ``entitled``: the trip was counted by :meth:`start_trip` with these entitlements; only
+        what it did not receive is taken back."""
+        t = self._tier[a]
+        trips, got = self._trips[a], self._got[a]
+        if entitled is None:
+            for b, j, _y in self._fractional[t]:  # the quota's count: trips it applied to, and received
+                if not skipped & b:
+                    trips[j] += 1
+                    if delivered & b:
+                        got[j] += 1
+        elif entitled & ~delivered:
+            for b, j, _y in self._fractional[t]:
+                if entitled & b and not delivered & b and not skipped & b:
+                    got[j] -= 1
         table = self._fast[t] if not delivered & self._never[t] else self._tables[t]
         pv = self._update(table, self.experienced[a], delivered, skipped, a)
         self.pv[a] = pv

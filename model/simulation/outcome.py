@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from model.allocation.resources import ResourceTables
     from model.allocation.value import ValueTables
     from model.scenario.schema import Scenario
+    from model.simulation.account_outcomes import AccountOutcomes
     from model.simulation.escort import EscortPool
     from model.simulation.trips import Trips
 
@@ -43,6 +44,8 @@ class Outcome:
     #: accounts per tier in each stage (acquisition, retention, recovery, broken) at the end of the horizon
     stages_by_tier: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     over_service_by_dimension: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: per account: trips, revenue, cost to serve by resource, PV, closeness, stage (accounts.csv)
+    accounts: AccountOutcomes | None = None
     error: str | None = None
 
 
@@ -75,6 +78,7 @@ class Tally:
         held_used: int,
         breaks: int,
         single_trip_share: float = float("nan"),
+        accounts: AccountOutcomes | None = None,
     ) -> Outcome:
         vt, rt = tables
         share = np.divide(self.delivered, self.applicable, out=np.zeros_like(self.delivered), where=self.applicable > 0)
@@ -156,6 +160,7 @@ class Tally:
             stages=self.stages.copy(),
             stages_by_tier=np.array(self.stages_by_tier, dtype=float),
             over_service_by_dimension=over_td.sum(axis=0),
+            accounts=accounts,
         )
         if pool is not None:
             out.escort_busy_by_hour = pool.busy_minutes_by_hour()

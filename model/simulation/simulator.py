@@ -39,6 +39,7 @@ from model.allocation.plan import Plan
 from model.allocation.resources import resource_tables
 from model.allocation.value import tier_ranks, value_tables
 from model.scenario.schema import Scenario
+from model.simulation.account_outcomes import account_outcomes
 from model.simulation.escort import EscortPool, roster_by_day
 from model.simulation.loyalty import BROKEN, RECOVERY, Accounts
 from model.simulation.outcome import Outcome, Tally, single_trip_share
@@ -142,9 +143,16 @@ class _Replication:
         self.requested, self.lost_broken, self.lost_choice = [0] * T, [0] * T, [0] * T
         self.refused, self.flown = [0] * T, [0] * T
         self.flew_travellers: list[int] = []  # the traveller of every trip flown with us (single-trip share)
+        # per account: PV summed over its requests, seats held, recovery offers, revenue (its trips flown and
+        # their services are read from self.finished at the end)
+        n_accounts = int(trips.accounts_per_tier.sum())
+        self.acc_pv = [0.0] * n_accounts
+        self.acc_held = [0] * n_accounts
+        self.acc_bonus = [0.0] * n_accounts
+        self.acc_revenue = [0.0] * n_accounts
         self.failures_seat_hold, self.failures_benefit, self.failures_escort = [0] * T, [0] * T, [0] * T
         # per trip flown: tier, dimensions delivered and dimensions that did not apply (bits)
-        self.finished: tuple[list[int], list[int], list[int]] = ([], [], [])
+        self.finished: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])  # and the account
         # escorts
         esc_k = self.rt.escort
         self.pool = None
@@ -202,10 +210,12 @@ class _Replication:
         to_competitor = acc.after_competitor_trip
         requested, lost_broken, lost_choice = self.requested, self.lost_broken, self.lost_choice
         pv_sum, board, finish = self.pv_sum, self._board, self._finish
+        acc_pv = self.acc_pv
         flew = self.flew_travellers.append
         esc_bits = self.escort_bits if self.pool is not None else 0
         esc_pairs = [1 << int(j) for j in np.flatnonzero(self.escort_dims)]
-        entitled = acc.entitled
+        entitled, start = acc.entitled, acc.start_trip
+        esc_all = self.escort_bits
         upgrades = self.upgrades
         replacing = sum(up for up, _ in upgrades)
         skip_minutes = [  # an escort's minutes do not count when the one replacing it is given
@@ -226,6 +236,7 @@ class _Replication:
                 if stage[a] == BROKEN and not acc.available(a, now):
                     lost_broken[t] += 1
                     pv_sum[t] += pv_of[a]  # the client still judges our offer
+                    acc_pv[a] += pv_of[a]
                     continue
                 x = offset[t] + b_pv * pv_of[a] + b_c * closeness[a]  # the choice logit, as Accounts computes it
                 if x >= 0:
@@ -236,6 +247,7 @@ class _Replication:
                 if not u < p:
                     lost_choice[t] += 1
                     pv_sum[t] += pv_of[a]
+                    acc_pv[a] += pv_of[a]
                     to_competitor(a, now)  # closeness moves toward the competitor's offer; the account may defect
                     continue
                 mask = entitled(a)  # the account's quota decides what this trip gets
@@ -246,6 +258,8 @@ class _Replication:
                 delivered = board(t, a, f, day, fare, mask)
                 if delivered < 0:
                     continue
+                # the quota counts the trip at once: the account's next trip may come before this one's escort ends
+                start(a, mask, esc_all if no_airport else 0)
                 flew(traveller)
                 bonus = 0.0
                 if self.recovery_offer and stage[a] == RECOVERY:
@@ -256,8 +270,9 @@ class _Replication:
                         bonus = self.recovery_offer
                         self.spent += bonus
                         self.cost_benefits[t] += bonus
+                        self.acc_bonus[a] += bonus
                 if no_airport:  # no escort airport on this trip: nothing to expect
-                    finish(t, a, delivered, self.escort_bits, bonus, now)
+                    finish(t, a, delivered, esc_all, bonus, now, mask)
                 elif mask & esc_bits:
                     if at > env.now:
                         yield env.timeout(at - env.now)  # the escort queue needs the clock at the trip
@@ -265,9 +280,9 @@ class _Replication:
                     for bit, m, by in zip(esc_pairs, escort_minutes, skip_minutes, strict=True):
                         if mask & bit and not mask & by:
                             minutes += m
-                    self._escort(t, a, delivered, mask & esc_bits, minutes, bonus, leave)
+                    self._escort(t, a, delivered, mask & esc_bits, minutes, bonus, leave, mask)
                 else:
-                    finish(t, a, delivered, 0, bonus, now)
+                    finish(t, a, delivered, 0, bonus, now, mask)
 
     def _board(self, t: int, a: int, f: int, day: int, fare: float, mask: int) -> int:
         """Seat and benefits of a trip flown with us: the dimensions delivered (bits), or -1 if refused."""
@@ -286,6 +301,7 @@ class _Replication:
                         taken += seats_each
                 self.held_used[f] += 1
                 self.held_seats[t] += taken
+                self.acc_held[a] += taken
                 self.cost_holds[t] += self.hold_handling * taken
                 delivered = wants
             else:
@@ -294,10 +310,12 @@ class _Replication:
             if self.base_list[f] + held[f] + self.ka[f] >= self.seats:
                 self.refused[t] += 1
                 self.pv_sum[t] += self.accounts.pv[a]
+                self.acc_pv[a] += self.accounts.pv[a]
                 return -1
             self.ka[f] += 1
         self.flown[t] += 1
         self.revenue[t] += fare
+        self.acc_revenue[a] += fare
         wanted = mask & self.benefit_bits
         if wanted:
             steps = self._benefits_of.get(wanted)
@@ -315,7 +333,7 @@ class _Replication:
         return delivered
 
     def _escort(
-        self, t: int, a: int, delivered: int, escorted: int, minutes: float, bonus: float, leave: float
+        self, t: int, a: int, delivered: int, escorted: int, minutes: float, bonus: float, leave: float, mask: int
     ) -> None:
         """Queue the trip's escort (its staff are paid by the roster; the dimensions' unit costs are paid here)."""
         cost = self._escort_cost.get(escorted)
@@ -325,24 +343,27 @@ class _Replication:
                 if chosen[up]:
                     chosen[r] = False
             cost = self._escort_cost[escorted] = float(self.unit_cost[chosen].sum())
-        self.cost_escort[t] += cost
 
         def done(ok: bool) -> None:
             got = delivered
             if ok:
                 got |= escorted
+                self.cost_escort[t] += cost  # an escort that failed costs nothing beyond the roster
             else:
                 self.failures_escort[t] += 1
-            self._finish(t, a, got, 0, bonus, self.env.now)
+            self._finish(t, a, got, 0, bonus, self.env.now, mask)
 
         self.pool.escort(self.rank[t], minutes, done, deadline=leave)
 
-    def _finish(self, t: int, a: int, delivered: int, skipped: int, bonus: float, now: float) -> None:
-        self.pv_sum[t] += self.accounts.after_trip_bits(a, delivered, skipped, now, bonus)
-        tiers, got, skip = self.finished
+    def _finish(self, t: int, a: int, delivered: int, skipped: int, bonus: float, now: float, entitled: int) -> None:
+        pv = self.accounts.after_trip_bits(a, delivered, skipped, now, bonus, entitled)
+        self.pv_sum[t] += pv
+        self.acc_pv[a] += pv
+        tiers, got, skip, accounts = self.finished
         tiers.append(t)
         got.append(delivered)
         skip.append(skipped)
+        accounts.append(a)
 
     # --- after the horizon ----------------------------------------------------------
 
@@ -358,7 +379,7 @@ class _Replication:
         tally.cost_seat_holds[:] = self.cost_holds
         tally.held_seats[:] = self.held_seats
         if self.finished[0]:
-            t, delivered, skipped = (np.array(x, dtype=np.int64) for x in self.finished)
+            t, delivered, skipped, _ = (np.array(x, dtype=np.int64) for x in self.finished)
             T = len(tally.flown)
             for j in range(tally.delivered.shape[1]):
                 tally.delivered[:, j] = np.bincount(t, weights=(delivered >> j) & 1, minlength=T)
@@ -380,6 +401,19 @@ class _Replication:
         # attribute the displacement to tiers by their share of held seats
         share = tally.held_seats / held_total
         tally.cost_seat_holds += displacement * share
+        accounts = account_outcomes(
+            s,
+            self.rt,
+            self.trips,
+            self.finished,
+            revenue=self.acc_revenue,
+            pv=self.acc_pv,
+            held=self.acc_held,
+            bonus=self.acc_bonus,
+            hold_cost_per_seat=self.hold_handling + displacement / held_total,
+            closeness=self.accounts.closeness,
+            stage=self.accounts.stage,
+        )
         return tally.outcome(
             scenario=s,
             plan=self.plan,
@@ -391,6 +425,7 @@ class _Replication:
             held_used=int(held_used.sum()),
             breaks=self.accounts.breaks,
             single_trip_share=single_trip_share(self.trips, self.flew_travellers),
+            accounts=accounts,
         )
 
 

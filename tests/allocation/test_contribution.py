@@ -67,13 +67,14 @@ def test_every_start_converges_to_the_same_plan(start):
 
 def test_unconstrained_never_contributes_less_than_the_service_table():
     """In the allocator's own model: where the table fits the capacities it is one of the plans the unconstrained
-    LP can choose (the shipped baseline's table overruns handling and cars, so capacities are ×10 here)."""
+    LP can choose (the shipped baseline's table overruns handling, cars and seat holds, so capacities are ×10 here)."""
     s = load_scenario(
         overrides=[
             "allocator.objective=contribution",
             "resources.airport_handling.daily_capacity=*10",
             "resources.cars.daily_capacity=*10",
             "resources.lounge.daily_capacity=*10",
+            "resources.seat_holds.hold_limit_per_flight=*10",
             "budget.benefits_cny=*10",
         ]
     )

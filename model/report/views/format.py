@@ -216,9 +216,9 @@ def methods_text(result: RunResult) -> str:
         "covers it at least as often). `clairvoyant` is a reference, not a bound: the allocator (no lead cap) "
         "given each replication's realized requests per tier in advance, and its plan simulated on the same draws "
         "as every other policy; it is left out of the headline. "
-        "Contribution is the margin on the fares of trips flown less service cost (capacity expansions included) and "
-        "every rostered escort staff-hour at the wage; escorting minutes and agency staff-hours are also in the "
-        "service cost, so they count twice until escorts become a roster cost only. "
+        "Contribution is the margin on the fares of trips flown less service cost (capacity expansions, escort "
+        "staff-hours the plan added among them) and every rostered escort staff-hour at the wage (the roster is a "
+        "fixed cost: escorting inside it costs nothing extra). "
         "Perceived value is counted on every trip requested (flown with us or not); costs on trips flown."
     )
 

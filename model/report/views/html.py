@@ -13,6 +13,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from model.report.views.accounts import accounts_html
 from model.report.views.format import (
     GAP_LABELS,
     fmt_ci,
@@ -175,9 +176,13 @@ def _parameters(s: Scenario, overrides: Sequence[str]) -> str:
 
 
 def report_html(
-    result: RunResult, summary: dict[str, Any], figures: dict[str, bytes], overrides: Sequence[str] = ()
+    result: RunResult,
+    summary: dict[str, Any],
+    figures: dict[str, bytes],
+    overrides: Sequence[str] = (),
+    accounts: Any = None,
 ) -> str:
-    """The whole report as one HTML document."""
+    """The whole report as one HTML document (``accounts``: the rows of accounts.csv as a DataFrame, if made)."""
     s = result.scenario
     pols = result.policies
     kpi_table = table(
@@ -234,6 +239,7 @@ def report_html(
         _section("Escort staff", _fig(figures, "escort.png")),
         _section("Seat holds and displacement", _fig(figures, "holds.png")),
         _section("Loyalty stages", _fig(figures, "stages.png")),
+        *([_section("Accounts worth developing", accounts_html(accounts))] if accounts is not None and len(accounts) else []),
         _section("What one more unit is worth", _shadow_prices(result)),
         _section("Key parameters", _parameters(s, overrides)),
         _section("Methods", para(methods_text(result))),

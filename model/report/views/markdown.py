@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from model.report.views.accounts import accounts_markdown
 from model.report.views.format import fmt_ci, headline, kpi_label, methods_text, plan_gap_sentence
 from model.simulation.kpis import HEADLINE_KPIS, REPORT_KPIS
 from model.simulation.result import RunResult
@@ -12,7 +13,7 @@ from model.simulation.summary import base_policy
 __all__ = ["report_markdown"]
 
 
-def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[str]) -> str:
+def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[str], accounts: Any = None) -> str:
     s = result.scenario
     pols = result.policies
     lines = [f"# {s.scenario.name} — halfstep run", "", headline(result, summary), ""]
@@ -59,6 +60,8 @@ def report_markdown(result: RunResult, summary: dict[str, Any], figures: list[st
     if base in result.plans and result.plans[base].shadow_prices:
         lines += ["", f"## What one more unit is worth ({base} plan's shadow prices)", ""]
         lines += [f"- {sp.constraint}: {sp.sentence(result.plans[base].objective)}" for sp in result.plans[base].shadow_prices]
+    if accounts is not None and len(accounts):
+        lines += accounts_markdown(accounts)
     lines += ["", "## Figures", ""] + [f"![{f}](figures/{f})" for f in figures]
     lines += ["", "## Methods", "", methods_text(result), ""]
     return "\n".join(lines)
