@@ -443,12 +443,14 @@ def allocate(
     n: np.ndarray | None = None,
     m: np.ndarray | None = None,
     canonical: bool = True,
+    interface: str | None = None,
 ) -> Plan:
     """Solve the allocator LP for one policy, and pick the canonical optimum among ties (:mod:`model.allocation.ties`).
 
     ``n`` overrides the expected trips flown with us per tier (they use resources and cost
     money), ``m`` the expected trips requested (every one of them perceives the offer).
-    ``canonical=False`` keeps the solver's first optimum (the inner steps of a sequence of LPs).
+    ``canonical=False`` keeps the solver's first optimum (the inner steps of a sequence of LPs);
+    ``interface`` overrides ``allocator.interface`` (the inner steps pass the LP to HiGHS directly).
     """
     t0 = time.perf_counter()
     built = build_lp(planning_problem(problem, n=n, m=m), spec)
@@ -457,7 +459,7 @@ def allocate(
     solved: list[Solution] = []
 
     def run(lp: LinearProgram) -> Solution:
-        solved.append(solve(lp, a.solver, a.time_limit_seconds, a.interface))
+        solved.append(solve(lp, a.solver, a.time_limit_seconds, interface or a.interface))
         return solved[-1]
 
     first = run(built.lp)

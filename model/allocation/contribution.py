@@ -122,6 +122,19 @@ def _step(
     return replace(problem.with_demand(trips=n, requests=weight), box=box)
 
 
+def _predicted_gain(
+    problem: PlanningProblem, model: ContributionModel, levels: np.ndarray, expansion: float, candidate: Plan
+) -> float:
+    """What the step's LP expects the candidate to add over the current plan (its own linearized objective)."""
+    vt = problem.values
+    p = model.share(perceived_value(levels, vt))
+    n = problem.requests * p
+    weight = np.maximum(problem.requests * model.beta * p * (1.0 - p) * (model.gain - model.cost_per_trip(levels)), 0.0)
+    pv_gain = weight * (perceived_value(candidate.levels, vt) - perceived_value(levels, vt))
+    cost_gain = n * (model.cost_per_trip(candidate.levels) - model.cost_per_trip(levels))
+    return float(pv_gain.sum() - cost_gain.sum() - (candidate.expansion_cost - expansion))
+
+
 def contribution_plan(problem: PlanningProblem, spec: LPSpec, start: np.ndarray | None = None) -> Plan:
     """The plan of an LP policy (its lead cap, floors, nesting) that maximizes expected contribution.
 
@@ -131,8 +144,11 @@ def contribution_plan(problem: PlanningProblem, spec: LPSpec, start: np.ndarray 
     a = problem.scenario.allocator
     model = contribution_model(problem)
     tol = a.slp_tolerance
+    # the inner steps go to HiGHS directly (PuLP's loading would cost more than the solve; same solution either
+    # way); the final step uses the scenario's interface
+    inner = "direct" if a.solver == "highs" else None
     if start is None:
-        current = allocate(problem, spec, canonical=False)
+        current = allocate(problem, spec, canonical=False, interface=inner)
         levels, expansion, solved = current.levels, current.expansion_cost, current.iterations
         build, solve = current.build_seconds, current.solve_seconds
     else:
@@ -141,23 +157,26 @@ def contribution_plan(problem: PlanningProblem, spec: LPSpec, start: np.ndarray 
     delta, converged = 0.25, False
     while solved < a.slp_max_iterations:
         try:
-            candidate = allocate(_step(problem, model, levels, delta), spec, canonical=False)
+            candidate = allocate(_step(problem, model, levels, delta), spec, canonical=False, interface=inner)
         except InfeasibleError:  # the current plan overruns a capacity at the trips it wins: room to go down
-            candidate = allocate(_step(problem, model, levels, delta, floor=False), spec, canonical=False)
+            candidate = allocate(_step(problem, model, levels, delta, floor=False), spec, canonical=False, interface=inner)
         solved += 1
         build, solve = build + candidate.build_seconds, solve + candidate.solve_seconds
         value = model.value(candidate.levels, candidate.expansion_cost)
         moved = float(np.abs(candidate.levels - levels).max())
         if value > best + 1e-9 * max(1.0, abs(best)):
-            levels, best = candidate.levels, value
+            levels, expansion, best = candidate.levels, candidate.expansion_cost, value
             delta = min(1.0, 1.5 * delta)
             if moved < tol:
                 converged = True
                 break
         else:
             delta /= 2.0
-            if delta < tol or moved < tol:
-                converged = True  # no better plan within a vanishing region around this one
+            gain = _predicted_gain(problem, model, levels, expansion, candidate)
+            if delta < tol or moved < tol or gain <= 1e-9 * max(1.0, abs(best)):
+                # no better plan within a vanishing region around this one, or the step's LP sees none at all:
+                # the plan is stationary (the linearization's optimum is the plan itself)
+                converged = True
                 break
     # the last step once more, for the canonical optimum among its ties, in a region of the tolerance
     try:

@@ -56,11 +56,17 @@ def test_auto_passes_an_lp_to_highs_directly_from_the_threshold(nonzeros, expect
 
 
 def test_auto_takes_pulp_for_the_baseline_and_highs_directly_for_a_book_of_account_tiers():
-    small = load_scenario()
+    small = with_allocator(load_scenario(), objective="net_value")  # one LP and its tie-break
     with recorded_solves() as solves:
         make_plan(small, "halfstep")
     assert solves and {s.interface for _, s in solves} == {"pulp"}
     assert max(len(lp.value) for lp, _ in solves) < AUTO_DIRECT_NONZEROS
+    # the contribution objective: the sequence's inner steps go to HiGHS directly, the final step through auto
+    with recorded_solves() as solves:
+        plan = make_plan(load_scenario(), "halfstep")
+    inner = plan.iterations - 1 - 2  # less the final step and its tie-break's two solves
+    assert [s.interface for _, s in solves[:inner]] == ["direct"] * inner
+    assert solves[-1][1].interface == "pulp"
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # some drawn accounts lose money on a trip: not the point here
@@ -79,7 +85,7 @@ def test_pulp_and_direct_give_identical_contribution_plans_on_a_mid_size_book():
         for interface in ("pulp", "direct"):
             with recorded_solves() as solves:
                 plans[interface] = make_plan(with_allocator(book, interface=interface), "halfstep")
-            assert {s.interface for _, s in solves} == {interface}
+            assert solves[-1][1].interface == interface  # the final step (the inner ones go directly)
     pulp, direct = plans["pulp"], plans["direct"]
     assert pulp.iterations == direct.iterations > 1  # a sequence of LPs, step for step the same
     np.testing.assert_array_equal(pulp.levels, direct.levels)
