@@ -99,8 +99,10 @@ def run(
     *,
     overrides: Sequence[str] = (),
     on_progress: Progress | None = None,
+    periods: int = 1,
 ) -> RunResult:
-    """Simulate policies over replications on common random numbers.
+    """Simulate policies over replications on common random numbers (over ``periods`` periods of a
+    rolling plan when more than one: :mod:`model.simulation.periods`).
 
     ``policies`` default to uniform, standard, halfstep, fullstep and clairvoyant — a
     reference, not a bound: the allocator given each replication's realized requests,
@@ -119,6 +121,7 @@ def run(
         seed=s.simulation.seed if seed is None else seed,
         workers=workers,
         on_progress=on_progress,
+        periods=periods,
     )
 
 

@@ -20,14 +20,21 @@ __all__ = ["STREAMS", "stream", "streams"]
 STREAMS = ("demand", "base", "choice", "entitlement", "escort", "fares")
 
 
-def stream(seed: int, replication: int, name: str, *, point: int | None = None) -> np.random.Generator:
-    """The generator of one stream of one replication (of one sweep point, if given)."""
+def stream(
+    seed: int, replication: int, name: str, *, point: int | None = None, period: int = 0
+) -> np.random.Generator:
+    """The generator of one stream of one replication (of one sweep point, and one period of a
+    multi-period run, if given; period 0 is the single-period run's)."""
     if name not in STREAMS:
         raise ValueError(f"unknown random stream {name!r}; streams are {', '.join(STREAMS)}")
     key = (replication, STREAMS.index(name)) if point is None else (point, replication, STREAMS.index(name))
+    if period:
+        key = (*key, period)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
-def streams(seed: int, replication: int, *, point: int | None = None) -> dict[str, np.random.Generator]:
+def streams(
+    seed: int, replication: int, *, point: int | None = None, period: int = 0
+) -> dict[str, np.random.Generator]:
     """Every stream of one replication, by name."""
-    return {name: stream(seed, replication, name, point=point) for name in STREAMS}
+    return {name: stream(seed, replication, name, point=point, period=period) for name in STREAMS}

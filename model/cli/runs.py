@@ -48,6 +48,16 @@ def run(
     ] = None,
     seed: SeedOption = None,
     workers: WorkersOption = 1,
+    periods: Annotated[
+        int,
+        typer.Option(
+            "--periods",
+            parser=whole_number,
+            callback=at_least(1, "periods"),
+            help="Periods of the scenario's horizon, each planned again from where the clients are (a rolling "
+            "plan; expectations move when the scenario's [expectations] say so). Default 1.",
+        ),
+    ] = 1,
     out_dir: Annotated[
         Path | None, typer.Option("--out", "-o", help="Run folder (default: a new folder under runs/).")
     ] = None,
@@ -66,9 +76,10 @@ def run(
     check_target(folder, force, inputs=[scenario_file(scenario)])  # before simulating: nothing is lost on a refusal
     names = DEFAULT_POLICIES if policies is None else tuple(p.strip() for p in policies.split(",") if p.strip())
     reps = s.simulation.replications if replications is None else replications
-    announce_estimate(estimated_seconds(s, names, reps, workers), f"{len(names)} policies × {reps:,} replications")
+    what = f"{len(names)} policies × {reps:,} replications" + (f" × {periods} periods" if periods > 1 else "")
+    announce_estimate(estimated_seconds(s, names, reps, workers) * periods, what)
     with replication_progress(reps) as tick:
-        result = simulate(s, names, replications=reps, seed=seed, workers=workers, on_progress=tick)
+        result = simulate(s, names, replications=reps, seed=seed, workers=workers, on_progress=tick, periods=periods)
     write_run(result, folder, force=force, overrides=set_ or (), command=["halfstep", *sys.argv[1:]])
     print_run(out, result, result.summary())
     out.print(f"\nwrote {folder}/ (report.html, report.md, summary.json, outcomes.csv, figures/)", markup=False)

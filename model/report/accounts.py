@@ -25,6 +25,7 @@ from scipy import stats
 
 from model.allocation.resources import resource_tables
 from model.errors import RunFolderError
+from model.simulation.account_outcomes import SUMMED
 from model.simulation.loyalty import STAGES
 from model.simulation.result import RunResult
 
@@ -96,19 +97,7 @@ def account_rows(result: RunResult) -> list[dict[str, object]]:
             continue
         acc = [o.accounts for o in outs]
         tier = acc[0].tier
-        mean = {
-            k: np.mean([getattr(a, k) for a in acc], axis=0)
-            for k in (
-                "requested",
-                "flown",
-                "revenue",
-                "cost_seat_holds",
-                "cost_escort",
-                "cost_benefits",
-                "perceived_value",
-                "closeness",
-            )
-        }
+        mean = {k: np.mean([getattr(a, k) for a in acc], axis=0) for k in (*SUMMED, "closeness")}
         contribution = np.array([margin * a.revenue - a.cost for a in acc])  # (R, A)
         c_mean = contribution.mean(axis=0)
         if len(acc) > 1:

@@ -22,7 +22,11 @@ from model.report.run_folder import RunRecord
 from model.simulation.kpis import COMPARE_KPIS
 from model.stats import paired_ci, welch_ci
 
-__all__ = ["Comparison", "compare_runs"]
+__all__ = ["Comparison", "compare_runs", "period_differences_csv"]
+
+#: KPIs compared period by period when two multi-period runs have as many periods.
+PERIOD_COMPARED = ("contribution", "perceived_value_per_trip", "churned_accounts")
+
 
 def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
     """Key paths as ``--set`` spells them (named list entries by name) → leaf values."""
@@ -80,6 +84,8 @@ class Comparison:
     plan_differences: dict[tuple[str, str], list[tuple[str, str, float, float]]] = field(default_factory=dict)
     parameters: dict[str, list[tuple[str, Any, Any]]] = field(default_factory=dict)  # other label → differences
     methods: dict[str, str] = field(default_factory=dict)  # other label → "paired" / "Welch"
+    # multi-period runs of as many periods: (other label, policy, kpi, period) → as kpi_differences
+    period_differences: dict[tuple[str, str, str, int], dict[str, Any]] = field(default_factory=dict)
 
     @property
     def reference(self) -> RunRecord:
@@ -115,6 +121,18 @@ def compare_runs(runs: list[RunRecord]) -> Comparison:
                 a, b = ref.values.get((p, k), []), other.values.get((p, k), [])
                 d = paired_ci(b, a) if paired else welch_ci(b, a)
                 c.kpi_differences[(other.label, p, k)] = {**d, "method": method, "a": _mean(a), "b": _mean(b)}
+            if ref.period_values and ref.periods == other.periods:  # period by period
+                for k in range(ref.periods):
+                    for kpi in PERIOD_COMPARED:
+                        a, b = ref.period_values.get((p, kpi, k), []), other.period_values.get((p, kpi, k), [])
+                        if a and b:
+                            d = paired_ci(b, a) if paired else welch_ci(b, a)
+                            c.period_differences[(other.label, p, kpi, k)] = {
+                                **d,
+                                "method": method,
+                                "a": _mean(a),
+                                "b": _mean(b),
+                            }
             if p in ref.plans and p in other.plans:
                 rows = []
                 for t in ref.tiers:
@@ -128,42 +146,31 @@ def _cell(x: float | None) -> str:
     return "" if x is None or not math.isfinite(x) else repr(float(x))
 
 
+_DIFFERENCE_COLUMNS = ["reference_mean", "run_mean", "difference", "ci95_low", "ci95_high", "n", "method"]
+
+
+def _difference_cells(d: dict[str, Any]) -> list[Any]:
+    lo, hi = d["ci95"]
+    return [_cell(d["a"]), _cell(d["b"]), _cell(d["mean"]), _cell(lo), _cell(hi), d["n"], d["method"]]
+
+
 def comparison_csv(c: Comparison) -> str:
     """One row per other run × policy × KPI: both means, the difference, its interval and method."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "reference",
-            "run",
-            "policy",
-            "kpi",
-            "reference_mean",
-            "run_mean",
-            "difference",
-            "ci95_low",
-            "ci95_high",
-            "n",
-            "method",
-        ]
-    )
+    w.writerow(["reference", "run", "policy", "kpi", *_DIFFERENCE_COLUMNS])
     for (label, p, k), d in c.kpi_differences.items():
-        lo, hi = d["ci95"]
-        w.writerow(
-            [
-                c.reference.label,
-                label,
-                p,
-                k,
-                _cell(d["a"]),
-                _cell(d["b"]),
-                _cell(d["mean"]),
-                _cell(lo),
-                _cell(hi),
-                d["n"],
-                d["method"],
-            ]
-        )
+        w.writerow([c.reference.label, label, p, k, *_difference_cells(d)])
+    return buf.getvalue()
+
+
+def period_differences_csv(c: Comparison) -> str:
+    """Multi-period runs: one row per other run × policy × KPI × period (the columns of comparison.csv, and period)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["reference", "run", "policy", "kpi", "period", *_DIFFERENCE_COLUMNS])
+    for (label, p, k, period), d in c.period_differences.items():
+        w.writerow([c.reference.label, label, p, k, period, *_difference_cells(d)])
     return buf.getvalue()
 
 

@@ -14,8 +14,22 @@ from typing import Any
 
 from model.files import json_text, staged_folder, write_atomic
 from model.report.accounts import account_frame, accounts_csv
-from model.report.comparison import Comparison, compare_runs, comparison_csv, plan_differences_csv
-from model.report.run_folder import RunRecord, load_run, manifest, outcomes_by_tier_csv, outcomes_csv, resolved_toml
+from model.report.comparison import (
+    Comparison,
+    compare_runs,
+    comparison_csv,
+    period_differences_csv,
+    plan_differences_csv,
+)
+from model.report.run_folder import (
+    RunRecord,
+    load_run,
+    manifest,
+    outcomes_by_tier_csv,
+    outcomes_csv,
+    periods_csv,
+    resolved_toml,
+)
 from model.report.views.comparison import comparison_figure, comparison_html
 from model.report.views.figures import render_figures
 from model.report.views.html import report_html
@@ -47,6 +61,8 @@ def write_run(
             write_atomic(stage / "plans" / f"{name}.json", plan.to_json())
         write_atomic(stage / "outcomes.csv", outcomes_csv(result))
         write_atomic(stage / "outcomes_by_tier.csv", outcomes_by_tier_csv(result))
+        if result.periods > 1:
+            write_atomic(stage / "periods.csv", periods_csv(result))
         accounts = account_frame(result)
         write_atomic(stage / "accounts.csv", accounts_csv(accounts))
         write_atomic(stage / "summary.json", json_text(summary))
@@ -91,5 +107,7 @@ def write_comparison(
         c = compare_runs(records)
         write_atomic(stage / "comparison.csv", comparison_csv(c))
         write_atomic(stage / "plan_differences.csv", plan_differences_csv(c))
+        if c.period_differences:
+            write_atomic(stage / "period_differences.csv", period_differences_csv(c))
         write_atomic(stage / "comparison.html", comparison_html(c, comparison_figure(c)))
     return c

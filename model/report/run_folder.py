@@ -22,7 +22,7 @@ import io
 import json
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +46,13 @@ def resolved_toml(scenario: Scenario) -> str:
     return "# The scenario as this run used it, every default filled in.\n" + tomli_w.dumps(data)
 
 
-
 def manifest(result: RunResult, command: list[str] | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "scenario": result.scenario.scenario.name,
         "versions": versions(RUN_PACKAGES),
         "seed": result.seed,
         "replications": result.replications,
+        "periods": result.periods,
         "policies": list(result.policies),
         "workers": result.workers,
         "solver": result.scenario.allocator.solver,
@@ -90,6 +90,37 @@ def outcomes_by_tier_csv(result: RunResult) -> str:
     return buf.getvalue()
 
 
+#: The KPIs of ``periods.csv``, for all tiers and per tier.
+PERIOD_KPIS = (
+    "contribution",
+    "perceived_value_per_trip",
+    "revenue",
+    "cost_total",
+    "trips_requested",
+    "trips_flown",
+    "share_of_wallet",
+    "churned_accounts",
+)
+
+
+def periods_csv(result: RunResult) -> str:
+    """A multi-period run, period by period: one row per policy × replication × period × tier ("all" first),
+    with the tier's mean reference and planned level (value-weighted over the dimensions)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["policy", "replication", "period", "tier", *PERIOD_KPIS, "reference", "level"])
+    margin = result.scenario.economics.incremental_margin
+    for o in result.period_outcomes:
+        w.writerow([o.policy, o.replication, o.period, "all", *(_fmt(o.kpis[k]) for k in PERIOD_KPIS), "", ""])
+        for i, (t, row) in enumerate(o.by_tier.items()):
+            d = o.dynamics or {}
+            extra = [_fmt(d["reference"][i]), _fmt(d["level"][i])] if d else ["", ""]
+            # a tier's contribution: the margin on its revenue less its service cost
+            values = {**row, "contribution": margin * row["revenue"] - row["cost_total"]}
+            w.writerow([o.policy, o.replication, o.period, t, *(_fmt(values[k]) for k in PERIOD_KPIS), *extra])
+    return buf.getvalue()
+
+
 @dataclass
 class RunRecord:
     """What a run folder holds, read back: enough to compare it with another."""
@@ -100,6 +131,12 @@ class RunRecord:
     manifest: dict[str, Any]
     values: dict[tuple[str, str], list[float]]  # (policy, kpi) → value per replication (NaN = failed)
     plans: dict[str, dict[str, Any]]  # policy → plan.json
+    # a multi-period run: (policy, kpi, period) → value per replication, from periods.csv (empty otherwise)
+    period_values: dict[tuple[str, str, int], list[float]] = field(default_factory=dict)
+
+    @property
+    def periods(self) -> int:
+        return int(self.manifest.get("periods", 1))
 
     @property
     def seed(self) -> int:
@@ -155,4 +192,13 @@ def load_run(folder: str | Path, label: str | None = None) -> RunRecord:
         pj = folder / "plans" / f"{p}.json"
         if pj.is_file():
             plans[p] = json.loads(pj.read_text(encoding="utf-8"))
-    return RunRecord(folder, label or folder.name, scenario, manifest, values, plans)
+    period_values: dict[tuple[str, str, int], list[float]] = {}
+    if (folder / "periods.csv").is_file():
+        with (folder / "periods.csv").open(encoding="utf-8-sig", newline="") as f:
+            for row in csv.DictReader(f):
+                if row["tier"] != "all":
+                    continue
+                p, r, k = row["policy"], int(row["replication"]), int(row["period"])
+                for kpi in PERIOD_KPIS:
+                    period_values.setdefault((p, kpi, k), [math.nan] * reps)[r] = _float(row.get(kpi) or "")
+    return RunRecord(folder, label or folder.name, scenario, manifest, values, plans, period_values)

@@ -25,6 +25,7 @@ __all__ = [
     "Dimension",
     "Economics",
     "EscortResource",
+    "ExpectationsSpec",
     "FlightsSpec",
     "LoyaltySpec",
     "Meta",
@@ -128,6 +129,23 @@ class ChoiceSpec(Strict):
         "per CNY per trip.",
     )
     closeness: NonNeg = Field(2.0, description="β_c: logit weight of the account's closeness index (0–1).")
+
+
+class ExpectationsSpec(Strict):
+    adapt_up: Level = Field(
+        0.0,
+        description="κ_up: share of the gap to a higher experienced level that an account's expectation closes at the "
+        "end of each period (per account and dimension; 0 = expectations do not move; a single-period run never moves them).",
+    )
+    adapt_down: Level = Field(
+        0.0,
+        description="κ_down: share of the gap to a lower experienced level that an account's expectation gives up at "
+        "the end of each period.",
+    )
+    floor_share: Level = Field(
+        0.0,
+        description="An expectation never falls below this share of its initial value (the tier's expectation).",
+    )
 
 
 class LoyaltySpec(Strict):
@@ -382,6 +400,7 @@ class Scenario(Strict):
     value: ValueSpec = ValueSpec()
     choice: ChoiceSpec = ChoiceSpec()
     loyalty: LoyaltySpec = LoyaltySpec()
+    expectations: ExpectationsSpec = ExpectationsSpec()
     flights: FlightsSpec
     seasons: list[Season] = Field(default_factory=list)
     cabins: dict[Name, NonNeg] = Field(

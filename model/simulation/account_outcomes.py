@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from model.scenario.schema import Scenario
     from model.simulation.trips import Trips
 
-__all__ = ["AccountOutcomes", "account_outcomes"]
+__all__ = ["SUMMED", "AccountOutcomes", "account_outcomes"]
+
+#: The per-account quantities that add up (over periods, say); closeness and stage are states.
+SUMMED = ("requested", "flown", "revenue", "cost_seat_holds", "cost_escort", "cost_benefits", "perceived_value")
 
 
 @dataclass

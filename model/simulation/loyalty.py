@@ -88,6 +88,39 @@ class Accounts:
         self.broken_until = [0.0] * len(self.tier)
         self.breaks = 0
         self.breaks_by_tier = [0] * len(scenario.tiers)
+        self._W = W = scenario.loyalty.experience_window_trips
+        self._window = scenario.loyalty.experience == "window"
+        plan = np.asarray(levels, dtype=float)
+        self.experienced = plan[self.tier].tolist()  # (A, D) nested lists
+        # Every account starts as if its last W trips had been served to the plan: the quota's
+        # counts and the experience window hold W trips of the quota's own pattern, so a plan
+        # delivered as planned is experienced at its level from the first trip on (exactly for
+        # levels on a 1/W grid), and the first trips carry no start-up noise.
+        D = tables.reference.shape[1]
+        past = [[_quota_past(y, W) for y in row] for row in plan.tolist()]  # per tier and dimension: (bits, count)
+        self._hist = [[h for h, _ in past[t]] for t in self._tier] if self._window else []
+        self._seen = [[W] * D for _ in self._tier] if self._window else []
+        # expectations that move (DESIGN.md): per account and dimension, only when the scenario lets them
+        e = scenario.expectations
+        self._adaptive = e.adapt_up > 0.0 or e.adapt_down > 0.0
+        self._adapt = (e.adapt_up, e.adapt_down, e.floor_share)
+        exp = np.array([[t.expectation[d] for d in scenario.dimension_names] for t in scenario.tiers], dtype=float)
+        self.expectation = exp[self.tier].tolist() if self._adaptive else []
+        self._initial_expectation = [row[:] for row in self.expectation]
+        self._competitor_level = [d.competitor_level for d in scenario.dimensions]
+        self.set_plan(scenario, levels, tables)
+        for a in range(len(self.tier)):
+            self._restage(a)
+        self.breaks = 0  # accounts broken at day 0 are not churn of this horizon
+        self.breaks_by_tier = [0] * len(scenario.tiers)
+
+    def set_plan(self, scenario: Scenario, levels: np.ndarray, tables: ValueTables) -> None:
+        """Take a (new) plan: its quotas, the tiers' value tables and the choice model at them.
+
+        At the start of a replication every account is as if served to the plan; at the start of
+        a later period (a rolling plan) the accounts keep what they experienced, their closeness,
+        stage and expectations, and only the quotas start afresh at the new plan's pattern.
+        """
         # the choice logit per tier: β0[t] − β_PV·PV_comp[t], so p = logistic(offset + β_PV·PV_us + β_c·closeness)
         self.pv_comp = competitor_value(scenario, tables).tolist()
         b_pv = scenario.choice.value_per_cny
@@ -99,25 +132,17 @@ class Accounts:
         self.competitor_target = [
             _logistic(lo.closeness_intercept + lo.closeness_value_per_cny * pc) for pc in self.pv_comp
         ]
-        self.experienced = np.asarray(levels, dtype=float)[self.tier].tolist()  # (A, D) nested lists
         self._t = tables
         D = tables.reference.shape[1]
         plan = np.asarray(levels, dtype=float)
         # quota: per tier the bits always given (level 1) and the fractional levels (bit, dimension, y)
         self._always = [sum(1 << j for j, y in enumerate(row) if y >= 1.0) for row in plan.tolist()]
         self._fractional = [tuple((1 << j, j, y) for j, y in enumerate(row) if 0.0 < y < 1.0) for row in plan.tolist()]
-        # Every account starts as if its last W trips had been served to the plan: the quota's
-        # counts and the experience window hold W trips of the quota's own pattern, so a plan
-        # delivered as planned is experienced at its level from the first trip on (exactly for
-        # levels on a 1/W grid), and the first trips carry no start-up noise.
-        self._window = scenario.loyalty.experience == "window"
-        self._W = W = scenario.loyalty.experience_window_trips
+        W = self._W
         self._full = (1 << W) - 1
         past = [[_quota_past(y, W) for y in row] for row in plan.tolist()]  # per tier and dimension: (bits, count)
         self._trips = [[W] * D for _ in self._tier]  # per account and dimension: trips it applied to
         self._got = [[c for _, c in past[t]] for t in self._tier]  # … and trips that received it
-        self._hist = [[h for h, _ in past[t]] for t in self._tier] if self._window else []
-        self._seen = [[W] * D for _ in self._tier] if self._window else []
         self._plan = plan.tolist()
         spec = tables.spec
         self._lam, self._h, self._rho = spec.loss_aversion, spec.satiation, spec.weak_value
@@ -134,8 +159,7 @@ class Accounts:
         # A dimension the plan gives a tier at level 0 is never delivered to its trips, so its
         # experienced level stays 0.0 and its PV term is a constant: such entries become
         # (bit, None, …, term) and the trip's pass adds the term without recomputing it.
-        levels = np.asarray(levels, dtype=float)
-        self._never = [sum(b for b, lv in zip(bits, row, strict=True) if lv == 0.0) for row in levels.tolist()]
+        self._never = [sum(b for b, lv in zip(bits, row, strict=True) if lv == 0.0) for row in plan.tolist()]
         self._fast = [
             tuple(
                 (b, None, 0.0, 0.0, self._update(tab[j : j + 1], [0.0], 0, self._all)) if never & b else tab[j]
@@ -143,13 +167,43 @@ class Accounts:
             )
             for tab, never in zip(self._tables, self._never, strict=True)
         ]
-        self.pv = [
-            self._update(self._tables[t], e, 0, self._all) for t, e in zip(self._tier, self.experienced, strict=True)
-        ]
-        for a in range(len(self.tier)):
-            self._restage(a)
-        self.breaks = 0  # accounts broken at day 0 are not churn of this horizon
-        self.breaks_by_tier = [0] * len(scenario.tiers)
+        # with expectations that move, every account has its own references: max(its expectation, the competitor's)
+        self._own = (
+            [
+                tuple(
+                    (b, max(ex, c), h_, weak, w)
+                    for (b, _r, h_, weak, w), ex, c in zip(self._tables[t], e, self._competitor_level, strict=True)
+                )
+                for t, e in zip(self._tier, self.expectation, strict=True)
+            ]
+            if self._adaptive
+            else []
+        )
+        self.pv = [self._update(self._table(a), e, 0, self._all) for a, e in enumerate(self.experienced)]
+
+    def _table(self, a: int, delivered: int = -1) -> tuple:
+        """The value table account ``a``'s PV is computed with (its tier's, or its own with expectations that move)."""
+        if self._adaptive:
+            return self._own[a]
+        t = self._tier[a]
+        return self._tables[t] if delivered < 0 or delivered & self._never[t] else self._fast[t]
+
+    def adapt(self) -> None:
+        """At the end of a period, move every expectation toward the level the account experienced
+        (``expectations.adapt_up`` when above, ``adapt_down`` when below, never under ``floor_share`` of its start)."""
+        if not self._adaptive:
+            return
+        up, down, floor = self._adapt
+        for e, x, start in zip(self.expectation, self.experienced, self._initial_expectation, strict=True):
+            for j, (ej, xj) in enumerate(zip(e, x, strict=True)):
+                moved = ej + up * (xj - ej) if xj > ej else ej - down * (ej - xj)
+                e[j] = max(moved, floor * start[j])
+
+    def shift_clock(self, minutes: float) -> None:
+        """A new period starts at time 0: re-acquisition delays run on from where they were."""
+        self.broken_until = [t - minutes for t in self.broken_until]
+        self.breaks = 0
+        self.breaks_by_tier = [0] * len(self.breaks_by_tier)
 
     def _update(self, table: tuple, e: list[float], delivered: int, skipped: int, a: int = -1) -> float:
         """Move account ``a``'s experienced levels ``e`` (in place) by the trip's deliveries; return PV.
@@ -284,7 +338,10 @@ class Accounts:
             for b, j, _y in self._fractional[t]:
                 if entitled & b and not delivered & b and not skipped & b:
                     got[j] -= 1
-        table = self._fast[t] if not delivered & self._never[t] else self._tables[t]
+        if self._adaptive:
+            table = self._own[a]
+        else:
+            table = self._fast[t] if not delivered & self._never[t] else self._tables[t]
         pv = self._update(table, self.experienced[a], delivered, skipped, a)
         self.pv[a] = pv
         trip_pv = pv + bonus

@@ -47,6 +47,11 @@ class Outcome:
     #: per account: trips, revenue, cost to serve by resource, PV, closeness, stage (accounts.csv)
     accounts: AccountOutcomes | None = None
     error: str | None = None
+    #: the period of a multi-period run (0 in a single-period run)
+    period: int = 0
+    #: multi-period runs: per tier, the accounts' mean reference and the plan's level (value-weighted over the
+    #: dimensions), and PV per trip requested — {"reference": [...], "level": [...], "pv_per_trip": [...]}
+    dynamics: dict[str, list[float]] | None = None
 
 
 class Tally:

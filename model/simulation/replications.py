@@ -16,6 +16,7 @@ nothing) and lets the interruption go on.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing
 import signal
 import threading
@@ -33,6 +34,7 @@ from model.scenario.schema import POLICIES, Scenario
 from model.simulation.clairvoyant import clairvoyant_plan
 from model.simulation.kpis import KPIS, TIER_KPIS
 from model.simulation.outcome import Outcome
+from model.simulation.periods import combine_periods, replicate_periods
 from model.simulation.result import RunResult
 from model.simulation.simulator import simulate
 from model.simulation.trips import draw_base_demand, draw_trips
@@ -133,12 +135,27 @@ def replicate(
     replication: int,
     *,
     point: int | None = None,
+    periods: int = 1,
 ) -> list[Outcome]:
     """One replication of every policy, on the same trips (common random numbers).
 
     ``clairvoyant`` is planned here, from this replication's trips, and simulated like any
     plan. ``point`` is a sweep's parameter point: it joins the spawn key of the streams.
+    With ``periods`` > 1, every policy plays that many periods of a rolling plan
+    (:mod:`model.simulation.periods`): one outcome per policy and period.
     """
+    if periods > 1:
+        out: list[Outcome] = []
+        draws: list = []
+        for policy in policies:
+            try:
+                out += replicate_periods(
+                    scenario, plans, (policy,), seed, replication, periods, point=point, draws=draws
+                )
+            except Exception:
+                failed = _failed(scenario, policy, replication)
+                out += [dataclasses.replace(failed, period=k) for k in range(periods)]
+        return out
     try:
         rngs = streams(seed, replication, point=point)
         trips = draw_trips(scenario, rngs)
@@ -165,8 +182,10 @@ def run_policies(
     seed: int,
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
+    periods: int = 1,
 ) -> RunResult:
-    """Plan every policy, then simulate ``replications`` replications of each."""
+    """Plan every policy, then simulate ``replications`` replications of each (each over ``periods`` periods
+    of a rolling plan when more than one)."""
     policies = check_policies(policies)
     t0 = time.perf_counter()
     plans = {p: make_plan(scenario, p) for p in policies if p != "clairvoyant"}
@@ -178,6 +197,7 @@ def run_policies(
         workers=workers,
         on_progress=on_progress,
         clairvoyant="clairvoyant" in policies,
+        periods=periods,
     )
     order = list(policies)
     result.policies = policies
@@ -195,6 +215,7 @@ def run_plans(
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
     clairvoyant: bool = False,
+    periods: int = 1,
 ) -> RunResult:
     """Simulate given plans (under any labels) over replications, on common random numbers.
 
@@ -207,13 +228,15 @@ def run_plans(
         raise ScenarioError("--replications", [Problem("--replications", "must be ≥ 1", replications)])
     if workers < 1:
         raise ScenarioError("--workers", [Problem("--workers", "must be ≥ 1", workers)])
+    if periods < 1:
+        raise ScenarioError("--periods", [Problem("--periods", "must be ≥ 1", periods)])
     labels = (*plans, "clairvoyant") if clairvoyant else tuple(plans)
     t1 = time.perf_counter()
     results: dict[int, list[Outcome]] = {}
     done = 0
     if workers == 1 or replications == 1:
         for r in range(replications):
-            results[r] = replicate(scenario, plans, labels, seed, r)
+            results[r] = replicate(scenario, plans, labels, seed, r, periods=periods)
             done += 1
             if on_progress:
                 on_progress(done, replications)
@@ -222,7 +245,10 @@ def run_plans(
         pool = ProcessPoolExecutor(max_workers=min(workers, replications), mp_context=ctx)
         try:
             with interrupts_held():  # the workers start here, on the first submits
-                futures = {pool.submit(replicate, scenario, plans, labels, seed, r): r for r in range(replications)}
+                futures = {
+                    pool.submit(replicate, scenario, plans, labels, seed, r, periods=periods): r
+                    for r in range(replications)
+                }
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()
                 done += 1
@@ -235,8 +261,12 @@ def run_plans(
             pool.shutdown(wait=True, cancel_futures=True)
     t2 = time.perf_counter()
     outcomes = [o for r in range(replications) for o in results[r]]
-    # order: policy by policy, replications in order
-    outcomes.sort(key=lambda o: (labels.index(o.policy), o.replication))
+    # order: policy by policy, replications in order (and periods in order)
+    outcomes.sort(key=lambda o: (labels.index(o.policy), o.replication, o.period))
+    period_outcomes: list[Outcome] = []
+    if periods > 1:
+        period_outcomes = outcomes
+        outcomes = [combine_periods(period_outcomes[i : i + periods]) for i in range(0, len(period_outcomes), periods)]
     return RunResult(
         scenario=scenario,
         policies=labels,
@@ -246,4 +276,6 @@ def run_plans(
         outcomes=outcomes,
         timings={"plan_seconds": 0.0, "simulate_seconds": t2 - t1},
         workers=workers,
+        periods=periods,
+        period_outcomes=period_outcomes,
     )

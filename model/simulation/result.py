@@ -24,18 +24,38 @@ class RunResult:
     outcomes: list[Outcome]
     timings: dict[str, float] = field(default_factory=dict)
     workers: int = 1
+    #: periods of a rolling plan (1: a single-period run); ``outcomes`` then hold each replication over all
+    #: periods and ``period_outcomes`` one outcome per policy × replication × period
+    periods: int = 1
+    period_outcomes: list[Outcome] = field(default_factory=list)
 
     def summary(self) -> dict:
-        """Means with 95% CIs per policy and tier, the paired differences and the plan gap (see :mod:`model.simulation.summary`)."""
-        return summarize(
+        """Means with 95% CIs per policy and tier, the paired differences and the plan gap (see :mod:`model.simulation.summary`);
+        with periods, ``periods``: the same per period (KPIs and paired differences)."""
+        out = summarize(
             self.outcomes,
             policies=self.policies,
             replications=self.replications,
             tiers=self.scenario.tier_names,
             scenario=self.scenario.scenario.name,
             seed=self.seed,
-            plans=self.plans,
+            plans=self.plans if self.periods == 1 else {},
         )
+        if self.periods > 1:
+            out["periods"] = [
+                summarize(
+                    [o for o in self.period_outcomes if o.period == k],
+                    policies=self.policies,
+                    replications=self.replications,
+                    tiers=self.scenario.tier_names,
+                    scenario=self.scenario.scenario.name,
+                    seed=self.seed,
+                    plans={},
+                )
+                for k in range(self.periods)
+            ]
+            out["periods_count"] = self.periods
+        return out
 
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.error is not None]

@@ -77,14 +77,20 @@ class _Replication:
     trip requests an escort.
     """
 
-    def __init__(self, scenario: Scenario, plan: Plan, trips: Trips, base: np.ndarray) -> None:
+    def __init__(
+        self, scenario: Scenario, plan: Plan, trips: Trips, base: np.ndarray, accounts: Accounts | None = None
+    ) -> None:
         self.s, self.plan, self.trips = scenario, plan, trips
         self.env = simpy.Environment()
         self.vt, self.rt = value_tables(scenario), resource_tables(scenario)
         self.levels = plan.levels
         days = scenario.time.horizon_days
         self.days = days
-        self.accounts = Accounts(scenario, plan.levels, self.vt)
+        if accounts is None:
+            self.accounts = Accounts(scenario, plan.levels, self.vt)
+        else:  # a later period of a rolling plan: the accounts as the last period left them, on this plan
+            accounts.set_plan(scenario, plan.levels, self.vt)
+            self.accounts = accounts
         T = len(scenario.tiers)
         self.tally = Tally(T, len(scenario.dimensions), days)
         self.rank = tier_ranks(scenario).tolist()
@@ -429,15 +435,21 @@ class _Replication:
         )
 
 
-def simulate(scenario: Scenario, plan: Plan, trips: Trips, base_demand: np.ndarray) -> Outcome:
-    """Simulate one replication of a plan on the given trips and base demand."""
+def simulate(
+    scenario: Scenario, plan: Plan, trips: Trips, base_demand: np.ndarray, accounts: Accounts | None = None
+) -> Outcome:
+    """Simulate one replication of a plan on the given trips and base demand.
+
+    ``accounts``: the accounts as a previous period left them (a rolling plan); they carry on
+    from there, and hold this period's end state afterwards. By default they start afresh.
+    """
     # The trip loop makes millions of short-lived objects and keeps none in a cycle once its
     # events are processed; the cyclic collector's passes over the accounts' lists find
     # nothing and cost 5–10% of the run, so it is paused for the replication.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _Replication(scenario, plan, trips, base_demand).run()
+        return _Replication(scenario, plan, trips, base_demand, accounts).run()
     finally:
         if collecting:
             gc.enable()

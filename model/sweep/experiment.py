@@ -89,6 +89,10 @@ class Experiment:
         return tuple(self.spec.experiment.kpis)
 
     @property
+    def periods(self) -> int:
+        return self.spec.experiment.periods
+
+    @property
     def replications(self) -> int:
         return self.spec.experiment.replications
 
@@ -165,8 +169,12 @@ def scenario_at(base_data: dict[str, Any], overrides: tuple[str, ...], source: s
 
 
 def experiment_json(spec: ExperimentFile) -> str:
-    """The validated experiment as JSON (kept in the store's meta table)."""
-    return json.dumps(spec.model_dump(), ensure_ascii=False, sort_keys=True)
+    """The validated experiment as JSON (kept in the store's meta table); ``periods`` only when more than 1,
+    so that a store made before experiments had periods still resumes."""
+    data = spec.model_dump()
+    if data["experiment"].get("periods") == 1:
+        del data["experiment"]["periods"]
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 # --- checks -------------------------------------------------------------------------------

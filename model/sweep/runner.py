@@ -238,6 +238,7 @@ def run_sweep(
                         base_sha256=experiment.base_sha256,
                         source=experiment.base_source,
                         stream_point=experiment.stream_point(row.point),
+                        periods=experiment.periods,
                     )
                     for row in todo
                 ),

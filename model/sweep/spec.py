@@ -42,6 +42,11 @@ class ExperimentSpec(Strict):
     )
     policies: list[PolicyName] = Field(min_length=1, description="Policies run at every point.")
     replications: PositiveInt = Field(5, description="Replications of every point and policy.")
+    periods: PositiveInt = Field(
+        1,
+        description="Periods of the scenario's horizon every replication plays (a rolling plan, as `halfstep run "
+        "--periods`); a KPI is then its value over all periods.",
+    )
     seed: Annotated[int, Field(ge=0)] = Field(20171001, description="Root seed (design sampling and simulation).")
     kpis: list[KpiName] = Field(default_factory=lambda: list(KPIS), description="KPIs kept in the store.")
     common_random_numbers: Literal["policies", "points"] = Field(

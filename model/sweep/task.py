@@ -48,6 +48,7 @@ class TaskSpec:
     base_sha256: str
     source: str = "<scenario>"
     stream_point: int | None = None  # the point in the streams' spawn key (None: shared by all points)
+    periods: int = 1  # periods of a rolling plan every replication plays
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def worker_name() -> str:
 
 def run_task(spec: TaskSpec) -> TaskResult:
     """Run one task; never raises (a failure is returned with its traceback)."""
+    from model.simulation.periods import combine_periods
     from model.simulation.replications import replicate
 
     t0 = time.perf_counter()
@@ -113,7 +115,12 @@ def run_task(spec: TaskSpec) -> TaskResult:
         return result([], {WHOLE_TASK: traceback.format_exc()})
     rows: list[tuple[str, str, float]] = []
     errors: dict[str, str] = {}
-    for o in replicate(scenario, plans, spec.policies, spec.seed, spec.replication, point=spec.stream_point):
+    outcomes = replicate(
+        scenario, plans, spec.policies, spec.seed, spec.replication, point=spec.stream_point, periods=spec.periods
+    )
+    if spec.periods > 1:  # a replication's value over all its periods
+        outcomes = [combine_periods([o for o in outcomes if o.policy == p]) for p in spec.policies]
+    for o in outcomes:
         if o.error is not None:
             errors[o.policy] = o.error
         else:

@@ -18,7 +18,14 @@ from model.simulation.kpis import COMPARE_KPIS
 __all__ = ["comparison_figure", "comparison_html", "print_comparison"]
 
 #: The forest plot's panels: contribution (the airline's money) first, the clients' PV per trip requested beside it.
-_FIGURE_KPIS = ("contribution", "perceived_value_per_trip", "revenue", "cost_total", "over_service_cost", "failures_escort")
+_FIGURE_KPIS = (
+    "contribution",
+    "perceived_value_per_trip",
+    "revenue",
+    "cost_total",
+    "over_service_cost",
+    "failures_escort",
+)
 
 
 def _method_sentence(c: Comparison, other: RunRecord) -> str:
@@ -72,6 +79,21 @@ def print_comparison(console: Console, c: Comparison) -> None:
         console.print(t)
         for p in pols:
             console.print("  plan " + _plan_changes(c, other, p), markup=False)
+        periods = sorted({k for (label, _, _, k) in c.period_differences if label == other.label})
+        if periods:
+            console.print(
+                f"  contribution, period by period ({c.methods[other.label]}; period_differences.csv):", markup=False
+            )
+            for p in pols:
+                cells = [
+                    fmt_ci(c.period_differences[(other.label, p, "contribution", k)], "contribution", compact=True)
+                    for k in periods
+                    if (other.label, p, "contribution", k) in c.period_differences
+                ]
+                console.print(
+                    f"    {p}: " + "; ".join(f"{k + 1}: {x}" for k, x in zip(periods, cells, strict=False)),
+                    markup=False,
+                )
 
 
 def comparison_figure(c: Comparison) -> bytes:
@@ -124,7 +146,10 @@ def comparison_html(c: Comparison, fig_png: bytes) -> str:
         sections += [
             f"<section><h2>{html.escape(other.label)} − {html.escape(ref.label)}</h2>",
             para(_method_sentence(c, other).capitalize() + "."),
-            table(["changed parameter", ref.label, other.label], [(k, shown(a), shown(b)) for k, a, b in c.parameters[other.label]])
+            table(
+                ["changed parameter", ref.label, other.label],
+                [(k, shown(a), shown(b)) for k, a, b in c.parameters[other.label]],
+            )
             if c.parameters[other.label]
             else para("No scenario parameter differs."),
             table(

@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from model.report.views.dynamics import dynamics_figure
 from model.report.views.style import POLICY_COLORS, bars_with_ci, figure_style, mean_err, png, subplots, tick_label
 from model.simulation.loyalty import STAGES
 from model.simulation.result import RunResult
@@ -238,4 +239,6 @@ def render_figures(result: RunResult, summary: dict) -> dict[str, bytes]:
             figs["escort.png"] = escort_figure(result)
             figs["holds.png"] = holds_figure(result, summary)
             figs["stages.png"] = stages_figure(result)
+        if result.periods > 1 and result.period_outcomes:
+            figs["dynamics.png"] = dynamics_figure(result)
     return figs

@@ -104,6 +104,11 @@ def plan_gap_sentence(result: RunResult, summary: dict[str, Any]) -> str:
     if p not in gaps:
         p = next(iter(gap_policies(result, summary)), None)
     if p is None:
+        if result.periods > 1:
+            return (
+                f"Every policy plans again in each of the {result.periods} periods (a rolling plan), so a run over "
+                "all periods has no single plan to hold against: see periods.csv for each period."
+            )
         return "No policy has a single plan (clairvoyant has one per replication), so there is no plan gap to report."
     kpi = "perceived_value_per_trip"
     tiers = [(t, row[kpi]) for t, row in gaps[p]["by_tier"].items() if row[kpi]["mean"] is not None]

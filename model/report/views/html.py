@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from model.report.views.accounts import accounts_html
+from model.report.views.dynamics import dynamics_html
 from model.report.views.format import (
     GAP_LABELS,
     fmt_ci,
@@ -46,6 +47,8 @@ _CAPTIONS = {
     "escort.png": "Escort staff utilization by hour of day and mean wait by hour of arrival.",
     "holds.png": "Seat holds: seats held, held seats used by key-account travellers, base passengers displaced.",
     "stages.png": "Accounts by loyalty stage over the horizon (mean over replications).",
+    "dynamics.png": "Per tier over the periods: the clients' reference and the plan's level (value-weighted over the "
+    "dimensions) and PV per trip requested (means over replications).",
 }
 
 
@@ -240,6 +243,11 @@ def report_html(
         _section("Seat holds and displacement", _fig(figures, "holds.png")),
         _section("Loyalty stages", _fig(figures, "stages.png")),
         *([_section("Accounts worth developing", accounts_html(accounts))] if accounts is not None and len(accounts) else []),
+        *(
+            [_section("Dynamics", dynamics_html(result, summary), _fig(figures, "dynamics.png"))]
+            if result.periods > 1
+            else []
+        ),
         _section("What one more unit is worth", _shadow_prices(result)),
         _section("Key parameters", _parameters(s, overrides)),
         _section("Methods", para(methods_text(result))),
