@@ -13,9 +13,16 @@ A replication's outcome over the periods (what ``outcomes.csv`` and the summary 
 sum of the periods' money, trips, failures and churn; PV per trip requested, share of wallet
 and fare per trip are recomputed from the sums; the other rates are means over the periods.
 The periods themselves are kept (``RunResult.period_outcomes``, ``periods.csv``).
+
+A schedule of policies, one per period, plays one book of accounts through them
+(:func:`play_schedule`): a switch from ``uniform`` to ``halfstep`` after 12 quarters, the
+accounts carrying over what the first policy taught them.
 """
 
 from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,7 +38,7 @@ from model.simulation.outcome import Outcome
 from model.simulation.simulator import simulate
 from model.simulation.trips import draw_base_demand, draw_trips
 
-__all__ = ["combine_periods", "period_scenario", "replicate_periods"]
+__all__ = ["combine_periods", "period_scenario", "play_schedule", "replicate_periods", "schedule_label"]
 
 #: KPIs recomputed from sums over the periods: KPI → (numerator, denominator).
 RATIOS = {
@@ -104,32 +111,68 @@ def replicate_periods(
     period plans again only when its clients' expectations have moved. ``draws`` keeps each
     period's trips and base demand for the next policy (common random numbers).
     """
-    minutes = scenario.time.horizon_days * 1440.0
     draws = [] if draws is None else draws
     out: list[Outcome] = []
     for policy in policies:
-        accounts: Accounts | None = None
-        for k in range(periods):
-            s_k = period_scenario(scenario, accounts)
-            if k == len(draws):
-                rngs = streams(seed, replication, point=point, period=k)
-                draws.append((draw_trips(scenario, rngs), draw_base_demand(scenario, rngs["base"])))
-            trips, base = draws[k]
-            if policy == "clairvoyant":
-                plan = clairvoyant_plan(s_k, trips)
-            elif s_k is scenario:
-                plan = plans[policy]
-            else:
-                plan = make_plan(s_k, policy)
-            if accounts is None:
-                accounts = Accounts(s_k, plan.levels, value_tables(s_k))
-            else:
-                accounts.shift_clock(minutes)
-            o = simulate(s_k, plan, trips, base, accounts)
-            o.policy, o.replication, o.period = policy, replication, k
-            o.dynamics = _dynamics(s_k, accounts, plan, o)
-            accounts.adapt()
-            out.append(o)
+        out += play_schedule(
+            scenario, plans, [policy] * periods, seed, replication, label=policy, point=point, draws=draws
+        )
+    return out
+
+
+def schedule_label(schedule: Sequence[str]) -> str:
+    """A schedule as text, runs of one policy counted: ``uniform×12 → halfstep×12``."""
+    runs = [(p, len(list(g))) for p, g in itertools.groupby(schedule)]
+    return " → ".join(f"{p}×{n}" for p, n in runs)
+
+
+def play_schedule(
+    scenario: Scenario,
+    plans: dict[str, Plan],
+    schedule: Sequence[str],
+    seed: int,
+    replication: int,
+    *,
+    label: str | None = None,
+    point: int | None = None,
+    draws: list | None = None,
+) -> list[Outcome]:
+    """One replication of one book of accounts played through a schedule of policies, one per period.
+
+    Period k is planned by ``schedule[k]`` from where the clients are (:func:`period_scenario`)
+    and played on the streams of (seed, replication, k), as in :func:`replicate_periods`; the
+    accounts carry their experience, expectations, closeness and stage across a change of
+    policy, so a schedule ``[uniform] * 12 + [halfstep] * 12`` is a switch after 12 periods.
+    ``plans`` holds the plan of every policy of the schedule made under ``scenario`` (used
+    while the expectations have not moved). Every outcome is labelled ``label`` (default:
+    :func:`schedule_label`), its ``period`` k.
+    """
+    label = schedule_label(schedule) if label is None else label
+    minutes = scenario.time.horizon_days * 1440.0
+    draws = [] if draws is None else draws
+    out: list[Outcome] = []
+    accounts: Accounts | None = None
+    for k, policy in enumerate(schedule):
+        s_k = period_scenario(scenario, accounts)
+        if k == len(draws):
+            rngs = streams(seed, replication, point=point, period=k)
+            draws.append((draw_trips(scenario, rngs), draw_base_demand(scenario, rngs["base"])))
+        trips, base = draws[k]
+        if policy == "clairvoyant":
+            plan = clairvoyant_plan(s_k, trips)
+        elif s_k is scenario:
+            plan = plans[policy]
+        else:
+            plan = make_plan(s_k, policy)
+        if accounts is None:
+            accounts = Accounts(s_k, plan.levels, value_tables(s_k))
+        else:
+            accounts.shift_clock(minutes)
+        o = simulate(s_k, plan, trips, base, accounts)
+        o.policy, o.replication, o.period = label, replication, k
+        o.dynamics = _dynamics(s_k, accounts, plan, o)
+        accounts.adapt()
+        out.append(o)
     return out
 
 
