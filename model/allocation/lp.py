@@ -58,7 +58,9 @@ class LinearProgram:
 
     ``A`` is in compressed sparse rows: row r's entries are ``index[start[r]:start[r+1]]``
     (columns) and ``value[...]``. Infinite bounds are ±inf. Names are made only when a
-    solver needs them (CBC), by ``col_names()`` and ``row_names()``.
+    solver needs them (CBC), by ``col_names()`` and ``row_names()``. ``integer`` lists the
+    columns that must take whole values (a MILP; none for the allocator's LP): the solver
+    then reports no duals (zeros through PuLP, NaN from HiGHS directly).
     """
 
     cost: np.ndarray
@@ -72,6 +74,7 @@ class LinearProgram:
     col_names: Callable[[], list[str]]
     row_names: Callable[[], list[str]]
     offset: float = 0.0
+    integer: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -220,6 +223,12 @@ def _highs_solve(lp: LinearProgram, time_limit: float) -> Solution:
     model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     model.a_matrix_.num_col_, model.a_matrix_.num_row_ = n, m
     model.a_matrix_.start_, model.a_matrix_.index_, model.a_matrix_.value_ = lp.start, lp.index, lp.value
+    mip = lp.integer is not None and len(lp.integer) > 0
+    if mip:
+        kinds = [highspy.HighsVarType.kContinuous] * n
+        for j in np.asarray(lp.integer).tolist():
+            kinds[j] = highspy.HighsVarType.kInteger
+        model.integrality_ = kinds
     h.passModel(model)
     t1 = time.perf_counter()
     h.run()
@@ -232,7 +241,7 @@ def _highs_solve(lp: LinearProgram, time_limit: float) -> Solution:
         status="Optimal" if status == highspy.HighsModelStatus.kOptimal else h.modelStatusToString(status),
         x=x,
         slack=row_slack(lp, activity) if m else np.zeros(0),
-        dual=np.asarray(solution.row_dual),
+        dual=np.full(m, np.nan) if mip else np.asarray(solution.row_dual),
         load_seconds=t1 - t0,
         solve_seconds=t2 - t1,
     )
@@ -270,9 +279,12 @@ def _via_pulp(lp: LinearProgram, solver: str, time_limit: float) -> Solution:
     command = _pulp_solver(solver, time_limit)
     prob = pulp.LpProblem("halfstep", pulp.LpMaximize)
     names = lp.col_names()
+    cats = ["Continuous"] * len(names)
+    for j in [] if lp.integer is None else np.asarray(lp.integer).tolist():
+        cats[j] = "Integer"
     cols = [
-        prob.add_variable(name, _bound(lo), _bound(hi))
-        for name, lo, hi in zip(names, lp.lower.tolist(), lp.upper.tolist(), strict=True)
+        prob.add_variable(name, _bound(lo), _bound(hi), cat)
+        for name, lo, hi, cat in zip(names, lp.lower.tolist(), lp.upper.tolist(), cats, strict=True)
     ]
     nz = np.flatnonzero(lp.cost)
     prob += pulp.LpAffineExpression(

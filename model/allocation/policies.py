@@ -27,6 +27,7 @@ import numpy as np
 
 from model.allocation.allocator import allocate, plan_from_levels
 from model.allocation.contribution import contribution_plan, priced
+from model.allocation.lookahead import lookahead_plan
 from model.allocation.plan import Plan
 from model.allocation.problem import PlanningProblem, planning_problem
 from model.allocation.spec import LPSpec
@@ -109,9 +110,14 @@ def lp_plan(problem: PlanningProblem, spec: LPSpec) -> Plan:
 
     ``contribution``: the sequence of LPs of :mod:`model.allocation.contribution`; ``value``:
     the most perceived value for the budget (service costs only in the capacity and budget
-    rows); ``net_value``: PV − cost with trips held at the reference share.
+    rows); ``net_value``: PV − cost with trips held at the reference share. With
+    ``allocator.lookahead`` > 0 the plan looks ahead (:mod:`model.allocation.lookahead`).
     """
     objective = problem.scenario.allocator.objective
+    if problem.scenario.allocator.lookahead > 0:  # the plan that looks ahead (LP objectives only: refuses the other)
+        if objective == "value":
+            spec = replace(spec, maximize="perceived value")
+        return lookahead_plan(problem, spec)
     if objective == "contribution":
         return contribution_plan(problem, spec)
     if objective == "value":

@@ -346,6 +346,14 @@ class AllocatorSpec(Strict):
         + " (not clairvoyant: it plans with each replication's realized requests, so only runs and sweeps make it).",
     )  # type: ignore[valid-type]
     lead: NonNeg = Field(0.5, description="Lead of the 'lead' policy, in steps (0.5 = halfstep, 1 = fullstep).")
+    lookahead: Count = Field(
+        0,
+        description="Periods the LP policies look ahead (objective 'value' or 'net_value'): the plan maximizes "
+        "the sum of this period's objective and the next k periods', in which each tier's expectation moves "
+        "toward the planned level by expectations.adapt_up / adapt_down (never below floor_share of today's), so "
+        "a lead today is priced by the higher reference it leaves. 0 = myopic (every period planned on its own). "
+        "An LP when adapt_up ≥ adapt_down, a MILP (one binary per tier, dimension and period) otherwise.",
+    )
     objective: Literal["contribution", "value", "net_value"] = Field(
         "contribution",
         description="What the LP policies maximize: 'contribution' (the default), the airline's expected margin on "
