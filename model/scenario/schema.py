@@ -352,7 +352,8 @@ class AllocatorSpec(Strict):
         "the sum of this period's objective and the next k periods', in which each tier's expectation moves "
         "toward the planned level by expectations.adapt_up / adapt_down (never below floor_share of today's), so "
         "a lead today is priced by the higher reference it leaves. 0 = myopic (every period planned on its own). "
-        "An LP when adapt_up ≥ adapt_down, a MILP (one binary per tier, dimension and period) otherwise.",
+        "An LP when adapt_up ≥ adapt_down (a MILP if a later period's lead cap needs it), a MILP otherwise; "
+        "objective 'contribution' is refused.",
     )
     objective: Literal["contribution", "value", "net_value"] = Field(
         "contribution",
