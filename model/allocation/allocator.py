@@ -466,10 +466,21 @@ def allocate(
     added = [*built.e.values(), *built.eh.values()]
     decisions = np.unique(np.concatenate([built.y.ravel(), np.array(added, dtype=np.int64)]))
     solution = canonical_solution(built.lp, first, built.spend, decisions, run) if canonical else first
+    unfinished = [s.status for s in solved[1:] if not s.optimal]
+    notes = (
+        (
+            f"the tie-break among equally good plans stopped ({unfinished[0]}): this plan is the solver's first "
+            "optimum, which another solver or interface may choose differently; a longer "
+            "allocator.time_limit_seconds lets it finish",
+        )
+        if first.optimal and unfinished
+        else ()
+    )
     return plan_from_solution(
         spec,
         built,
         solution,
         build_seconds=t1 - t0 + sum(s.load_seconds for s in solved),
         solve_seconds=sum(s.solve_seconds for s in solved),
+        notes=notes,
     )

@@ -83,3 +83,24 @@ def test_highs_and_cbc_give_the_same_baseline_plans():
     for policy in ("halfstep", "uniform"):
         a, b = make_plan(s, policy), make_plan(build(d), policy)
         np.testing.assert_allclose(a.levels, b.levels, rtol=0, atol=1e-7)
+
+
+def test_a_tie_break_that_stops_is_said_on_the_plan(monkeypatch):
+    import dataclasses
+
+    import model.allocation.allocator as allocator
+
+    solve_once = allocator.solve
+    calls = []
+
+    def stopping(lp, *args, **kwargs):  # the first solve finishes, the tie-break's stop at the time limit
+        calls.append(1)
+        sol = solve_once(lp, *args, **kwargs)
+        return sol if len(calls) == 1 else dataclasses.replace(sol, status="Time limit reached")
+
+    monkeypatch.setattr(allocator, "solve", stopping)
+    plan = allocator.allocate(tied("highs", "direct"), LPSpec("halfstep", lead=0.5))
+    assert len(calls) >= 2 and plan.status == "Optimal"
+    assert any("tie-break among equally good plans stopped (Time limit reached)" in n for n in plan.notes)
+    monkeypatch.setattr(allocator, "solve", solve_once)
+    assert not allocator.allocate(tied("highs", "direct"), LPSpec("halfstep", lead=0.5)).notes
