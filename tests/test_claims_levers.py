@@ -112,8 +112,10 @@ def test_stationary_escort_scenario_spreads_poisson_arrivals_over_the_day():
     counts = []
     for rep in range(20):
         trips = draw_trips(s, streams(3, rep))
-        assert trips.day.min() >= 1  # day 0 is empty: nobody reaches the airport before time 0
-        assert trips.arrival.min() >= 1440.0 - 60.0
+        assert trips.day.min() >= 1  # day 0 has no departures: nobody reaches the airport before time 0
+        assert trips.arrival.min() >= 0.0
+        # a day before the departure: no escort is cut at it
+        assert np.all(trips.departure - trips.arrival >= 1380.0)
         counts.append(len(trips))
         hours = (trips.arrival % 1440 // 60).astype(int)
         assert np.bincount(hours, minlength=24).min() > 0

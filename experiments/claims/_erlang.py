@@ -123,10 +123,12 @@ def stationary_escort_scenario(c: int, rate_per_hour: float, mean_minutes: float
 
     One tier of identical travellers (gamma shape so large that every rate is the mean:
     Poisson trips), all flying with us, all needing an escort; hourly departures with
-    airport arrivals uniform in the hour before, so arrivals are spread evenly over the
-    day. Day 0 has no trips: the first departure of day 0 would bring its travellers before
-    time 0, which the simulation serves at once, a burst that is not Poisson. No patience
-    limit (Erlang C has no abandonment). Its ``standard`` policy escorts every trip.
+    airport arrivals 23 to 24 hours before, so arrivals are spread evenly over the day and
+    no escort meets its traveller's departure (an escort ends at the departure
+    at the latest: with a day to spare the durations stay exponential). Day 0 has no
+    departures: its travellers would arrive before time 0, which the simulation serves at
+    once, a burst that is not Poisson. No patience limit (Erlang C has no abandonment). Its
+    ``standard`` policy escorts every trip.
     """
     travellers = 1000
     data = {
@@ -140,7 +142,7 @@ def stationary_escort_scenario(c: int, rate_per_hour: float, mean_minutes: float
             "seats": 10_000,
             "base_load_factor": 0.0,
             "base_fare_cny": 1000,
-            "arrival_lead_minutes": [0.0, 60.0],
+            "arrival_lead_minutes": [1380.0, 1440.0],
         },
         "resources": [
             {"name": "escorts", "kind": "escort", "staff_on_duty": [c] * 24, "wage_cny_per_hour": 1, "service_cv": 1.0}

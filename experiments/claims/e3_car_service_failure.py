@@ -144,9 +144,11 @@ def main(ctx: Context) -> Verdict:
         f"giving K3 its own, higher car-service level. Service table − tier only: {fmt(nv_std)}. "
         f"The model agrees with the document: 易行 given by tier is spent on clients who do not value it, and "
         f"knowing the segment pays — by stopping the waste and, more, by serving each segment what it values. "
-        f"The over-service KPI does not see the waste: it counts spend above reference + hΔ, and the tier-only "
-        f"car level ({levels['blind'][SEGMENT]['car_service']:.2f}) stays below that line for K3-own-car "
-        f"({line:.2f}: the competitor's 0.1 plus half a step) even though the segment values it at 0."
+        f"The over-service KPI sees the waste: besides spend above reference + hΔ it counts every use of a "
+        f"dimension a segment values at 0, so all of the tier-only car level "
+        f"({levels['blind'][SEGMENT]['car_service']:.2f}) given to K3-own-car is over-service, not only what lies "
+        f"above its line r + hΔ ({line:.2f}: the competitor's 0.1 plus half a step); knowing the segment changes it by "
+        f"{fmt(vs_blind['aware']['over_service_cost'])} CNY a quarter."
     )
     return Verdict(
         title="易行 failure: tier-only vs segment-aware allocation",
