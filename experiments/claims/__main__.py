@@ -11,8 +11,14 @@ from pathlib import Path
 from .common import Context, parse_args
 
 
+def experiment_names() -> list[str]:
+    """The experiment modules ``eN_<name>``, in the order of N (e2 before e10)."""
+    names = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name[:1] == "e"]
+    return sorted(names, key=lambda n: (int(n[1:].split("_", 1)[0]), n))
+
+
 def main(argv: list[str] | None = None) -> int:
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name[:1] == "e")
+    names = experiment_names()
     args, chosen = parse_args(argv, names)
     size = "full" if args.full else "reduced"
     index = []
