@@ -33,7 +33,7 @@ per tier — value-weighted steps above the reference — myopic and looking ``L
 quarters ahead, at each κ_up ≥ κ_down (where the lookahead is an LP).
 
 **Size.** Reduced: κ_up 0, 0.2, 0.5 × leads 0, 0.25, 0.5, 0.75, 1, 1.5 × 8 replications of
-12 quarters (144 twelve-quarter runs, about 3½ minutes on 2 workers of a shared machine). Full (``--full``): κ_up
+12 quarters (144 twelve-quarter runs, about 2½ minutes on 2 workers of a busy machine). Full (``--full``): κ_up
 0, 0.1, 0.2, 0.3, 0.5 × leads 0 to 1.5 by 0.125 × 40 replications (2,600 runs, about 45 minutes).
 
 **Outputs.** ``figure.png`` (12-quarter contribution against the lead per κ, the half step
