@@ -27,11 +27,11 @@ steps of :func:`allocate`, public so that each can be timed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from model.allocation.columns import columns, level_sums, shared_dimensions, y_count
 from model.allocation.diagnosis import binding_bounds, check_feasible
 from model.allocation.lp import LinearProgram, RowBlocks, Solution, solve
 from model.allocation.plan import Plan, ShadowPrice
@@ -123,14 +123,6 @@ def _bounds(problem: PlanningProblem, spec: LPSpec) -> tuple[np.ndarray, np.ndar
     return lo, hi
 
 
-def _shared(spec: LPSpec, dims: int) -> np.ndarray:
-    """(D,) whether a dimension has one column shared by every tier: uniform, and not fixed tier by tier."""
-    shared = np.full(dims, spec.uniform)
-    for j, _ in spec.fixed:
-        shared[j] = False
-    return shared
-
-
 @dataclass(frozen=True)
 class AllocatorLP:
     """The allocator's LP for one policy, and where its pieces sit among columns and rows."""
@@ -144,92 +136,6 @@ class AllocatorLP:
     hi: np.ndarray  # (T, D) highest level allowed
     problem: PlanningProblem
     spend: np.ndarray  # per column: CNY of service (levels) and expansion; 0 for the segments
-
-
-def _level_sums(coef: np.ndarray, y: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns and coefficients of Σ coef[t, d]·y[t, d], zero terms dropped.
-
-    Uniform plans share one column per dimension (``shared``): its coefficient is summed
-    tier by tier, in tier order. The other dimensions have a column per tier and dimension.
-    """
-    if not shared.any():
-        keep = np.nonzero(coef)
-        return y[keep], coef[keep]
-    total = np.zeros(coef.shape[1])
-    for row in coef:
-        total = total + row
-    if shared.all():
-        keep = np.flatnonzero(total)
-        return y[0, keep], total[keep]
-    keep = np.flatnonzero(np.where(shared, total, 0.0))
-    own = np.nonzero(np.where(shared, 0.0, coef))
-    return np.concatenate([y[0, keep], y[own]]), np.concatenate([total[keep], coef[own]])
-
-
-def _string_order(count: int, follow: str = "") -> np.ndarray:
-    """Rank of each of 0 … count−1 when their decimal strings, followed by ``follow``, are sorted.
-
-    ``"10" < "2"``; and with ``follow="_"``, ``"10_" < "1_"`` ("0" sorts before "_").
-    """
-    rank = np.empty(count, dtype=np.int64)
-    rank[sorted(range(count), key=lambda x: f"{x}{follow}")] = np.arange(count)
-    return rank
-
-
-def _y_name(i: int, j: int, shared: bool) -> str:
-    return f"y_{j}" if shared else f"y_{i}_{j}"
-
-
-def _y_count(T: int, shared: np.ndarray) -> int:
-    """Columns of the levels: one per shared dimension, one per tier of every other dimension."""
-    return int(np.count_nonzero(shared)) + T * int(np.count_nonzero(~shared))
-
-
-def _columns(
-    T: int, D: int, shared: np.ndarray, expandable: np.ndarray, hours: list[int]
-) -> tuple[np.ndarray, np.ndarray, dict[int, int], dict[int, int], Callable[[], list[str]]]:
-    """Column numbers of the levels y (T, D), the segments (4, T, D), the expansions and the
-    escort staff-hours added per clock hour (``hours``); and their names.
-
-    Columns are numbered in the order of their names sorted as strings — ``e_k``, then
-    ``eh_HH``, ``s0_i_j`` … ``s3_i_j``, then ``y_i_j`` (``y_j`` for a dimension ``shared`` by every
-    tier: uniform) — the order in which PuLP hands them to HiGHS, so that both interfaces
-    give HiGHS the same problem and get the same plan to the last bit. Names are made only
-    when asked for.
-    """
-    TD = T * D
-    ri, rj = _string_order(T, "_"), _string_order(D)  # the tier is followed by "_j" in a name
-    cell = (ri[:, None] * D + rj[None, :]) if T and D else np.zeros((T, D), dtype=np.int64)
-    ke = expandable.tolist()
-    e = {k: int(pos) for k, pos in zip(ke, _string_order(len(ke)), strict=True)}
-    eh = {b: len(e) + i for i, b in enumerate(sorted(hours))}  # "eh_07" < "eh_13": zero-padded hours sort as numbers
-    first = len(e) + len(eh)
-    seg = first + np.arange(4)[:, None, None] * TD + cell[None]
-    if shared.all():
-        y = first + 4 * TD + np.broadcast_to(rj, (T, D))
-    elif not shared.any():
-        y = first + 4 * TD + cell
-    else:  # some dimensions shared, some tier by tier: number the names as sorted
-        cells = [(i, j) for i in range(T) for j in range(D)]
-        own = sorted({_y_name(i, j, bool(shared[j])) for i, j in cells})
-        rank = {name: r for r, name in enumerate(own)}
-        y = first + 4 * TD + np.array([rank[_y_name(i, j, bool(shared[j]))] for i, j in cells], dtype=np.int64)
-        y = y.reshape(T, D)
-
-    def names() -> list[str]:
-        out = [""] * (first + 4 * TD + _y_count(T, shared))
-        for k, col in e.items():
-            out[col] = f"e_{k}"
-        for b, col in eh.items():
-            out[col] = f"eh_{b:02d}"
-        for i in range(T):
-            for j in range(D):
-                for k in range(4):
-                    out[seg[k, i, j]] = f"s{k}_{i}_{j}"
-                out[y[i, j]] = _y_name(i, j, bool(shared[j]))
-        return out
-
-    return y, seg, e, eh, names
 
 
 def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
@@ -252,7 +158,7 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     value_only = spec.maximize == "perceived value"
 
     # columns
-    shared = _shared(spec, D)
+    shared = shared_dimensions(spec, D)
     esc = rt.escort
     # escort staff-hours needed per unit level, by clock hour, in rostered staff-hours (÷ the utilization)
     esc_need = n[:, None, None] * rt.escort_use_by_hour / rt.escort_utilization[None, None, :]
@@ -261,8 +167,8 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     by_resource = rt.expandable & np.isfinite(rt.capacity)
     if esc is not None:
         by_resource[esc] = False  # the escort roster grows hour by hour
-    y, seg, e, eh, col_names = _columns(T, D, shared, np.flatnonzero(by_resource), hours if esc_grows else [])
-    n_cols = 4 * TD + _y_count(T, shared) + len(e) + len(eh)
+    y, seg, e, eh, col_names = columns(T, D, shared, np.flatnonzero(by_resource), hours if esc_grows else [])
+    n_cols = 4 * TD + y_count(T, shared) + len(e) + len(eh)
     widths = (r, h * step, (1.0 - h) * step, np.ones_like(r))
     slopes = (lam * w, w, rho * w, np.zeros_like(w))
     lower, upper, cost = np.zeros(n_cols), np.empty(n_cols), np.zeros(n_cols)
@@ -271,14 +177,14 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
         upper[seg[k].ravel()] = widths[k].ravel()
         cost[seg[k].ravel()] = (m[:, None] * slopes[k]).ravel()
     if not value_only:
-        cols, coef = _level_sums(-(n[:, None] * c), y, shared)
+        cols, coef = level_sums(-(n[:, None] * c), y, shared)
         cost[cols] = coef
     added = [(k, col) for k, col in e.items()] + [(esc, col) for col in eh.values()]
     for k, col in added:
         upper[col] = rt.expansion_max[k]
         cost[col] = 0.0 if value_only else -rt.expansion_cost[k]
     col_spend = np.zeros(n_cols)
-    cols, coef = _level_sums(n[:, None] * c, y, shared)
+    cols, coef = level_sums(n[:, None] * c, y, shared)
     col_spend[cols] = coef
     for k, col in added:
         col_spend[col] = rt.expansion_cost[k]
@@ -307,7 +213,7 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
     for k, name in enumerate(rt.names):
         if k == esc:
             for b in hours:  # rostered staff-hours at hour b (and those added there) bound the escorts in it
-                cols, coef = _level_sums(esc_need[:, :, b], y, shared)
+                cols, coef = level_sums(esc_need[:, :, b], y, shared)
                 if b in eh:
                     cols, coef = np.append(cols, eh[b]), np.append(coef, -1.0)
                 limit_row(
@@ -331,18 +237,18 @@ def build_lp(problem: PlanningProblem | Scenario, spec: LPSpec) -> AllocatorLP:
             continue
         if not np.isfinite(rt.capacity[k]):
             continue
-        cols, coef = _level_sums(np.where(rt.dim_resource == k, n[:, None] * rt.use, 0.0), y, shared)
+        cols, coef = level_sums(np.where(rt.dim_resource == k, n[:, None] * rt.use, 0.0), y, shared)
         if k in e:
             cols, coef = np.append(cols, e[k]), np.append(coef, -1.0)
         if len(cols):
             limit_row(f"capacity[{name}]", f"cap_{k}", cols, coef, float(rt.capacity[k]), unit_name(rt.kinds[k], name))
     spend = n[:, None] * c
     if np.isfinite(rt.budget):
-        cols, coef = _level_sums(np.where(rt.benefit, spend, 0.0), y, shared)
+        cols, coef = level_sums(np.where(rt.benefit, spend, 0.0), y, shared)
         if len(cols):
             limit_row("budget[benefits]", "budget", cols, coef, float(rt.budget), "CNY of benefit budget")
     if spec.spend_cap is not None:
-        cols, coef = _level_sums(spend, y, shared)
+        cols, coef = level_sums(spend, y, shared)
         paid = [(k, col) for k, col in added if rt.expansion_cost[k]]
         cols = np.append(cols, [col for _, col in paid]).astype(np.int64)
         coef = np.append(coef, [rt.expansion_cost[k] for k, _ in paid])
