@@ -2,7 +2,8 @@
 
 Reads the mutated modules from ``[tool.mutmut] only_mutate`` in pyproject.toml, the verdict
 of every mutant from ``mutants/<module>.meta``, and the mutants judged equivalent (no test
-can tell them from the code: same behaviour for every input) from ``tests/mutation/equivalent.toml``.
+can tell them from the code: same behaviour for every input) from ``tests/mutation/equivalent/``
+(one file per module, e.g. ``simulation.loyalty.toml`` for ``model/simulation/loyalty.py``).
 An equivalent mutant is named by its function and the line it changes, not by mutmut's
 number, so an entry stays right when other code moves; an entry that matches no surviving
 mutant is reported as stale and the run fails, as does a module whose kill rate is below
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SCORE = HERE / "score.md"
-EQUIVALENT = HERE / "equivalent.toml"
+EQUIVALENT = HERE / "equivalent"  # one <module>.toml per mutated module
 
 #: The kill rate every mutated module must reach: killed / (mutants − equivalent).
 THRESHOLD = 0.85
@@ -50,13 +51,14 @@ class Equivalent:
 
 
 def load_equivalents(path: Path = EQUIVALENT) -> dict[str, list[Equivalent]]:
-    """Equivalent mutants by module path."""
-    if not path.exists():
-        return {}
-    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    """Equivalent mutants by module path, from every ``*.toml`` in ``path`` (a directory)."""
     out: dict[str, list[Equivalent]] = {}
-    for module, entries in doc.items():
-        out[module] = [Equivalent(e["function"], " ".join(e["change"].split()), e["why"]) for e in entries]
+    for file in sorted(path.glob("*.toml")) if path.is_dir() else []:
+        doc = tomllib.loads(file.read_text(encoding="utf-8"))
+        for module, entries in doc.items():
+            out.setdefault(module, []).extend(
+                Equivalent(e["function"], " ".join(e["change"].split()), e["why"]) for e in entries
+            )
     return out
 
 
