@@ -43,8 +43,9 @@ KPIS = (
     "single_trip_share",
 )
 
-#: KPIs reported per tier.
+#: KPIs reported per tier; a tier's contribution is before the shared costs (the roster, expansions).
 TIER_KPIS = (
+    "contribution",
     "net_value",
     "perceived_value",
     "perceived_value_per_trip",

@@ -143,6 +143,9 @@ class Tally:
         by_tier = {}
         for i, name in enumerate(plan.tiers):
             by_tier[name] = {
+                # as the plan's: margin × revenue − the tier's service cost (expansions and the roster are shared,
+                # not attributed to tiers): the total is the tiers' sum less those shared costs
+                "contribution": float(margin * self.revenue[i] - cost_tier[i]),
                 "net_value": float(self.pv[i] - cost_tier[i]),
                 "perceived_value": float(self.pv[i]),
                 "perceived_value_per_trip": _ratio(self.pv[i], self.requested[i]),

@@ -40,3 +40,18 @@ def test_the_plans_hold_cost_uses_the_same_margin():
     expected = never_flown * high.flights.base_fare_cny * sellout_probability(high) * 0.5
     np.testing.assert_allclose(rb.unit_cost[:, holds] - ra.unit_cost[:, holds], expected, rtol=1e-12)
     assert (never_flown > 0).any()
+
+
+def test_tier_contributions_add_up_to_the_total_less_the_shared_costs():
+    """A tier's contribution is the plan's: margin × the tier's revenue − its service cost; the roster and
+    expansions are shared, so the tiers' contributions less them are the run's contribution."""
+    s = _peak(0.8)
+    result = run_plans(s, {"halfstep": make_plan(s, "halfstep")}, replications=2, seed=9)
+    for o in result.outcomes:
+        assert np.isfinite(o.kpis["contribution"])
+        tiers = o.by_tier.values()
+        for row in tiers:
+            assert row["contribution"] == pytest.approx(0.8 * row["revenue"] - row["cost_total"], rel=1e-12)
+        shared = o.kpis["cost_escort_roster"] + o.kpis["cost_expansion"]
+        assert sum(r["contribution"] for r in tiers) - shared == pytest.approx(o.kpis["contribution"], rel=1e-9)
+        assert sum(r["revenue"] for r in tiers) > 0
