@@ -12,6 +12,7 @@ import pytest
 from experiments.claims._variants import (
     merge_tiers,
     multi_year,
+    perturbed_weights,
     scaled_weights,
     sized_experiment,
     transplant,
@@ -96,6 +97,23 @@ def test_scaled_weights_multiplies_every_weight_and_nothing_else():
         assert b.value_weight_cny == pytest.approx({d: 0.5 * w for d, w in a.value_weight_cny.items()})
         assert b.expectation == a.expectation
     assert half.budget == s.budget and half.resources == s.resources
+
+
+def test_perturbed_weights_multiplies_each_tier_and_dimension_by_its_own_factor():
+    s = build(tiny_dict())
+    dims = [d.name for d in s.dimensions]
+    factors = np.array([[0.5 + i + 0.25 * j for j in range(len(dims))] for i in range(len(s.tiers))])
+    wrong = perturbed_weights(s, factors)
+    for i, (a, b) in enumerate(zip(s.tiers, wrong.tiers, strict=True)):
+        assert b.value_weight_cny == pytest.approx(
+            {d: factors[i, dims.index(d)] * w for d, w in a.value_weight_cny.items()}
+        )
+        assert b.expectation == a.expectation
+    assert wrong.budget == s.budget and wrong.resources == s.resources
+    with pytest.raises(ValueError, match="tiers × "):
+        perturbed_weights(s, factors[:1])
+    with pytest.raises(ValueError, match="≥ 0"):
+        perturbed_weights(s, -factors)
 
 
 def test_multi_year_scales_what_is_per_horizon_and_repeats_seasons():

@@ -5,7 +5,8 @@
 * :func:`transplant` and :func:`with_levels` — a plan's levels moved onto another
   scenario with the same dimensions and resources (a merged tier's row given to each of
   its segments; one level changed), priced again under that scenario;
-* :func:`scaled_weights` — every tier's value weights multiplied by one factor
+* :func:`scaled_weights` and :func:`perturbed_weights` — every tier's value weights
+  multiplied by one factor, or each tier's weight of each dimension by its own factor
   (misestimated weights);
 * :func:`multi_year` — the scenario over several years: horizon, budget and expansion
   limits scaled with the horizon, seasons repeated every year;
@@ -31,7 +32,15 @@ from model.allocation.plan import Plan
 from model.scenario.loading import BASELINE, scenario_from_dict
 from model.scenario.schema import Scenario
 
-__all__ = ["merge_tiers", "multi_year", "scaled_weights", "sized_experiment", "transplant", "with_levels"]
+__all__ = [
+    "merge_tiers",
+    "multi_year",
+    "perturbed_weights",
+    "scaled_weights",
+    "sized_experiment",
+    "transplant",
+    "with_levels",
+]
 
 #: Tier fields that merge_tiers pools or averages; every other field must agree between the merged tiers.
 _POOLED = {"name", "accounts", "expectation", "value_weight_cny", "nesting_exempt", "choice_intercept"}
@@ -125,6 +134,23 @@ def scaled_weights(scenario: Scenario, factor: float) -> Scenario:
     for t in data["tiers"]:
         t["value_weight_cny"] = {d: w * factor for d, w in t["value_weight_cny"].items()}
     return scenario_from_dict(data, source=f"{scenario.scenario.name}, value weights ×{factor:g}")
+
+
+def perturbed_weights(scenario: Scenario, factors: np.ndarray, label: str = "perturbed") -> Scenario:
+    """The scenario with tier i's value weight of dimension j multiplied by ``factors[i, j]``.
+
+    ``factors`` is tiers × dimensions in the scenario's order; a weight of 0 stays 0.
+    """
+    factors = np.asarray(factors, dtype=float)
+    dims = [d.name for d in scenario.dimensions]
+    if factors.shape != (len(scenario.tiers), len(dims)) or not np.all(np.isfinite(factors)) or np.any(factors < 0):
+        raise ValueError(
+            f"factors must be finite, ≥ 0 and {len(scenario.tiers)} tiers × {len(dims)} dimensions; got {factors.shape}"
+        )
+    data = _data(scenario)
+    for i, t in enumerate(data["tiers"]):
+        t["value_weight_cny"] = {d: w * float(factors[i, dims.index(d)]) for d, w in t["value_weight_cny"].items()}
+    return scenario_from_dict(data, source=f"{scenario.scenario.name}, value weights {label}")
 
 
 def multi_year(scenario: Scenario, years: int) -> Scenario:

@@ -10,16 +10,18 @@ differentiated only by the VIP-handling quotas of the service table — group-VI
 handling, nested and scaled to the handling capacity when they do not fit — as seed 000's
 one agreement was),
 ``standard`` (the seed's V1–V5 service table, nested) and ``halfstep`` (the LP, lead ≤ ½
-step). Per tier: PV per trip requested, cost, net value, share of wallet and over-service
-cost, each a mean with its 95% CI over the replications; per tier and in total, the
-paired differences ``halfstep − uniform``, ``standard − uniform`` and ``halfstep − standard``.
+step). Per tier: contribution (margin on the fares flown less the tier's service cost; the
+roster and expansions are shared, counted in the total only), PV per trip requested, cost,
+share of wallet and over-service cost, each a mean with its 95% CI over the replications;
+per tier and in total, the paired differences ``halfstep − uniform``, ``standard − uniform``
+and ``halfstep − standard``. The verdict is on contribution, the airline's objective.
 Not a parameter sweep: one run of three policies (``model.simulation.replications.run_policies``).
 
 **Size.** Reduced: 40 replications (about 15 seconds on 2 workers). Full (``--full``): 200
 replications.
 
 **Outputs.** ``figure.png`` (the five KPIs per tier and policy with CIs; the paired
-differences of net value per tier), ``numbers.json``, ``verdict.md``.
+differences of contribution per tier), ``numbers.json``, ``verdict.md``.
 """
 
 from __future__ import annotations
@@ -36,20 +38,22 @@ from .common import Context, Verdict, fmt, stat
 
 POLICIES = ("uniform", "standard", "halfstep")
 PAIRS = (("halfstep", "uniform"), ("standard", "uniform"), ("halfstep", "standard"))
+TOTAL_PAIRS = (*PAIRS, ("standard", "halfstep"))
 TIER_KPIS = (
+    ("contribution", "contribution (margin − service cost), CNY"),
     ("perceived_value_per_trip", "PV per trip requested, CNY"),
     ("cost_total", "cost, CNY"),
-    ("net_value", "net value (PV − cost), CNY"),
     ("share_of_wallet", "share of wallet"),
     ("over_service_cost", "over-service cost, CNY"),
 )
 TOTAL_KPIS = (
+    "contribution",
+    "revenue",
     "net_value",
     "perceived_value",
     "cost_total",
     "over_service_cost",
     "share_of_wallet",
-    "contribution",
     "churned_accounts",
 )
 
@@ -65,7 +69,7 @@ def main(ctx: Context) -> Verdict:
     }
     totals = {kpi: {p: stat(result, p, kpi) for p in POLICIES} for kpi in TOTAL_KPIS}
     total_diffs = {
-        kpi: {f"{a} − {b}": paired_ci(result.values(a, kpi), result.values(b, kpi)) for a, b in PAIRS}
+        kpi: {f"{a} − {b}": paired_ci(result.values(a, kpi), result.values(b, kpi)) for a, b in TOTAL_PAIRS}
         for kpi in TOTAL_KPIS
     }
     figure(ctx, tiers, by_tier, diffs)
@@ -81,17 +85,17 @@ def figure(ctx: Context, tiers: list[str], by_tier: dict, diffs: dict) -> None:
         fig, axes = subplots(2, 3, figsize=(14, 8))
         for ax, (kpi, label) in zip(axes.flat, TIER_KPIS, strict=False):
             bars_with_ci(
-                ax, tiers, {p: [by_tier[kpi][p][t] for t in tiers] for p in POLICIES}, legend=kpi == "net_value"
+                ax, tiers, {p: [by_tier[kpi][p][t] for t in tiers] for p in POLICIES}, legend=kpi == "contribution"
             )
             ax.set(ylabel=label, title=label.split(",")[0] + " by tier")
         ax = axes.flat[5]
-        for k, (name, per_tier) in enumerate(diffs["net_value"].items()):
+        for k, (name, per_tier) in enumerate(diffs["contribution"].items()):
             m, err = mean_err([per_tier[t] for t in tiers])
             x = [i + (k - 1) * 0.2 for i in range(len(tiers))]
             ax.errorbar(x, m, yerr=err, fmt="o", capsize=3, label=name)
         ax.axhline(0, color="black", lw=0.6)
         ax.set_xticks(range(len(tiers)), tiers)
-        ax.set(ylabel="paired difference of net value, CNY", title="net value differences by tier (95% CIs)")
+        ax.set(ylabel="paired difference of contribution, CNY", title="contribution differences by tier (95% CIs)")
         ax.legend(fontsize=7)
         fig.suptitle("e2 — one agreement for all (uniform) vs the service table (standard) vs halfstep", fontsize=11)
         fig.tight_layout()
@@ -113,7 +117,7 @@ def _tiers_where(per_tier: dict[str, dict], sign: int) -> list[str]:
 def verdict(
     result: RunResult, tiers: list[str], by_tier: dict, diffs: dict, totals: dict, total_diffs: dict
 ) -> Verdict:
-    nv = total_diffs["net_value"]
+    nv = total_diffs["contribution"]
     hu, su, hs = nv["halfstep − uniform"], nv["standard − uniform"], nv["halfstep − standard"]
     beats = {name: _significant(d) > 0 for name, d in nv.items()}
     if beats["halfstep − uniform"] and beats["standard − uniform"]:
@@ -125,18 +129,22 @@ def verdict(
     top, bottom = tiers[-1], tiers[0]
     pv = by_tier["perceived_value_per_trip"]
     over = by_tier["over_service_cost"]
-    hu_t = diffs["net_value"]["halfstep − uniform"]
-    su_t = diffs["net_value"]["standard − uniform"]
+    hu_t = diffs["contribution"]["halfstep − uniform"]
+    su_t = diffs["contribution"]["standard − uniform"]
     pv_hu = diffs["perceived_value_per_trip"]["halfstep − uniform"]
     sow_hu = diffs["share_of_wallet"]["halfstep − uniform"]
     spend = totals["cost_total"]
     fly_less = _tiers_where(sow_hu, -1)
     price = f" — the tilt has a price: {', '.join(fly_less)} fly less with us than under uniform" if fly_less else ""
     text = (
-        f"Over the quarter ({result.replications} replications, common random numbers), net value is "
-        f"{fmt(totals['net_value']['uniform'])} CNY under one agreement for all, {fmt(totals['net_value']['standard'])} "
-        f"under the service table and {fmt(totals['net_value']['halfstep'])} under halfstep. Paired differences: "
-        f"halfstep − uniform {fmt(hu)}, standard − uniform {fmt(su)}, halfstep − standard {fmt(hs)} CNY. "
+        f"Over the quarter ({result.replications} replications, common random numbers), the airline's contribution is "
+        f"{fmt(totals['contribution']['uniform'])} CNY under one agreement for all, "
+        f"{fmt(totals['contribution']['standard'])} under the service table and {fmt(totals['contribution']['halfstep'])} "
+        f"under halfstep. Paired differences: halfstep − uniform {fmt(hu)}, standard − uniform {fmt(su)}, "
+        f"halfstep − standard {fmt(hs)} CNY (revenue: {fmt(total_diffs['revenue']['halfstep − uniform'])} and "
+        f"{fmt(total_diffs['revenue']['standard − uniform'])} over uniform; net value PV − cost, the clients' measure "
+        f"net of cost: {fmt(total_diffs['net_value']['halfstep − uniform'])} and "
+        f"{fmt(total_diffs['net_value']['standard − uniform'])}). "
         f"The uniform plan (one level for every tier but the VIP-handling quotas) is held to the spend the halfstep "
         f"LP plans; simulated costs are {fmt(spend['uniform'])} "
         f"(uniform) and {fmt(spend['halfstep'])} (halfstep): under uniform the top tiers, served below their "
@@ -146,7 +154,7 @@ def verdict(
         f"Tier by tier, the top tier {top} perceives {fmt(pv['uniform'][top])} CNY per trip under uniform against "
         f"{fmt(pv['halfstep'][top])} under halfstep (paired difference {fmt(pv_hu[top])}); the bottom tier {bottom} "
         f"{fmt(pv['uniform'][bottom])} against {fmt(pv['halfstep'][bottom])} ({fmt(pv_hu[bottom])}). "
-        f"Halfstep's net value is significantly higher than uniform's in {', '.join(_tiers_where(hu_t, 1)) or 'no tier'}"
+        f"Halfstep's contribution is significantly higher than uniform's in {', '.join(_tiers_where(hu_t, 1)) or 'no tier'}"
         f" and lower in {', '.join(_tiers_where(hu_t, -1)) or 'no tier'}; the service table's is higher than "
         f"uniform's in {', '.join(_tiers_where(su_t, 1)) or 'no tier'} and lower in "
         f"{', '.join(_tiers_where(su_t, -1)) or 'no tier'}. Share of wallet moves with PV: halfstep − uniform "
@@ -158,8 +166,18 @@ def verdict(
         "sits above the low tiers' references — spend they value little, or not at all past the satiation point — "
         "and below the high tiers', where each missing unit counts λ = 2.25 times (loss aversion). At the same "
         "spend the LP moves service up the tiers, which is seed 004's \"tilt resources toward mid- and high-end "
-        "clients\". The model cannot show seed 004's other mechanism — a uniform level lowering high-value clients' "
-        "expectation over time — because expectations are fixed inputs."
+        "clients\"; the margin follows, because clients served above their references fly with us. Seed 004's "
+        "other mechanism — a uniform level lowering high-value clients' expectation over time — needs expectations "
+        "that move: e10."
+        + (
+            f" The service table beats halfstep on contribution: it spends {fmt(total_diffs['cost_total']['standard − halfstep'])} "
+            f"CNY more and earns {fmt(total_diffs['revenue']['standard − halfstep'])} more revenue — in the simulation "
+            "the trips its extra service wins are worth more than halfstep's plan expects, because the plan prices "
+            "trips with each account's starting closeness, not with the closeness the quarter's service moves it "
+            "to (README, What the plan does not see)."
+            if _significant(hs) < 0
+            else ""
+        )
     )
     numbers = {
         "replications": result.replications,

@@ -1,19 +1,22 @@
-"""Experiment 7 — robustness of the lead cap: plans made with value weights misestimated by ±50%.
+"""Experiment 7 — robustness of the lead cap: plans made with misestimated value weights, per tier and dimension.
 
 **Claim** (seed 000, 先): lead by half a step, not a full step — a full step costs
 resources, and over-service adds cost. A cap on the lead should also protect a plan
 from what the planner gets wrong: clients' value weights are estimates.
 
-**Set-up.** ``halfstep`` (lead ≤ ½ step) and ``unconstrained`` (no cap) are planned on the
-baseline with every tier's ``value_weight_cny`` of every dimension multiplied by a factor
-f (0.5 … 1.5; 1 = the true weights), then all plans are simulated in the true baseline on
-common random numbers, so PV is judged with the true weights. The loss from
-misestimation is NV(plan made with f) − NV(plan made with 1) of the same policy, paired
-replication by replication; the cap makes the plan robust when ``halfstep`` loses less
-than ``unconstrained`` (the difference of the two losses, also paired).
+**Set-up.** A misestimate multiplies each tier's ``value_weight_cny`` of each dimension by
+its own factor exp(σz − σ²/2), z standard normal (mean 1; σ = 0.25 and 0.5, draws seeded).
+``halfstep`` (lead ≤ ½ step) and ``unconstrained`` (no cap) plan on the baseline with the
+true weights and with each misestimate, on the contribution objective; every plan is
+simulated in the true baseline on common random numbers, so what clients do follows
+their true weights. The **regret** of a misestimate is the contribution of the policy's
+plan made with the true weights minus that of its plan made with the misestimate (≥ 0
+in expectation when the true-weight plan is right), paired replication by replication;
+per σ it is averaged over the draws. The cap **protects** when halfstep's regret is
+smaller than unconstrained's: protection = regret(unconstrained) − regret(halfstep), paired.
 
-**Sizes.** Reduced: f ∈ {0.5, 0.75, 1, 1.25, 1.5}, 20 replications of the quarter (about
-30 s on 2 workers). Full: the same factors, 100 replications.
+**Sizes.** Reduced: σ ∈ {0.25, 0.5}, 6 draws each, 20 replications of the quarter (26 plans).
+Full: 25 draws each, 100 replications.
 """
 
 from __future__ import annotations
@@ -26,171 +29,201 @@ from model.allocation.plan import Plan
 from model.allocation.policies import make_plan
 from model.report.views.style import POLICY_COLORS, figure_style, mean_err, png, subplots
 from model.scenario.loading import load_scenario
+from model.scenario.schema import Scenario
 from model.stats import mean_ci, paired_ci
 
-from ._variants import scaled_weights
+from ._variants import perturbed_weights
 from .common import Context, Verdict, evaluate, fmt
 
-FACTORS = (0.5, 0.75, 1.0, 1.25, 1.5)
+SIGMAS = (0.25, 0.5)
 POLICIES = ("halfstep", "unconstrained")
-KPIS = ("net_value", "perceived_value", "cost_total", "over_service_cost")
+KPIS = ("contribution", "perceived_value", "cost_total", "over_service_cost")
+TRUE = "true"
 
 
-def label(policy: str, factor: float) -> str:
-    return f"{policy} ×{factor:g}"
+def label(policy: str, sigma: float | None = None, draw: int = 0) -> str:
+    return f"{policy} {TRUE}" if sigma is None else f"{policy} σ{sigma:g}#{draw}"
 
 
-def misestimated_plans(factors: tuple[float, ...] = FACTORS) -> dict[str, Plan]:
-    """Every policy's plan made with the baseline's value weights × each factor."""
-    base = load_scenario(None)
-    out = {}
-    for f in factors:
-        s = base if f == 1.0 else scaled_weights(base, f)
-        for p in POLICIES:
-            out[label(p, f)] = make_plan(s, p)
-    return out
+def misestimates(scenario: Scenario, sigma: float, draws: int, seed: int) -> list[np.ndarray]:
+    """``draws`` tiers × dimensions factors, lognormal with mean 1 and log-sd σ (seeded by ``seed`` and σ)."""
+    rng = np.random.default_rng([seed, 7, round(sigma * 1000)])
+    shape = (len(scenario.tiers), len(scenario.dimensions))
+    return [np.exp(sigma * rng.standard_normal(shape) - sigma**2 / 2) for _ in range(draws)]
+
+
+def plans_for(truth: Scenario, draws: int, seed: int) -> tuple[dict[str, Plan], dict[float, list[np.ndarray]]]:
+    """Each policy's plan with the true weights and with every misestimate."""
+    plans = {label(p): make_plan(truth, p) for p in POLICIES}
+    factors = {s: misestimates(truth, s, draws, seed) for s in SIGMAS}
+    for s, fs in factors.items():
+        for k, f in enumerate(fs):
+            wrong = perturbed_weights(truth, f, label=f"σ={s:g} draw {k}")
+            for p in POLICIES:
+                plans[label(p, s, k)] = make_plan(wrong, p)
+    return plans, factors
 
 
 def main(ctx: Context) -> Verdict:
     reps = ctx.reps(20, 100)
+    draws = ctx.reps(6, 25)
     truth = load_scenario(None)
-    plans = misestimated_plans()
+    plans, factors = plans_for(truth, draws, ctx.seed)
     result = evaluate(truth, plans, ctx, reps)
 
-    def values(p: str, f: float, kpi: str) -> np.ndarray:
-        return np.asarray(result.values(label(p, f), kpi))
+    def values(name: str, kpi: str = "contribution") -> np.ndarray:
+        return np.asarray(result.values(name, kpi), dtype=float)
 
-    kpis = {p: {f"{f:g}": {k: mean_ci(values(p, f, k)) for k in KPIS} for f in FACTORS} for p in POLICIES}
-    loss = {
-        p: {f"{f:g}": {k: paired_ci(values(p, f, k), values(p, 1.0, k)) for k in KPIS} for f in FACTORS}
+    def regret(p: str, s: float, k: int) -> np.ndarray:  # per replication, CNY a quarter
+        return values(label(p)) - values(label(p, s, k))
+
+    kpis = {p: {k: mean_ci(values(label(p), k)) for k in KPIS} for p in POLICIES}
+    mean_regret = {
+        p: {f"{s:g}": mean_ci(np.mean([regret(p, s, k) for k in range(draws)], axis=0)) for s in SIGMAS}
         for p in POLICIES
     }
-    # difference of the losses: > 0 where the capped plan loses less than the uncapped one
-    robustness = {
-        f"{f:g}": paired_ci(
-            values("halfstep", f, "net_value") - values("halfstep", 1.0, "net_value"),
-            values("unconstrained", f, "net_value") - values("unconstrained", 1.0, "net_value"),
+    protection = {
+        f"{s:g}": paired_ci(
+            np.mean([regret("unconstrained", s, k) for k in range(draws)], axis=0),
+            np.mean([regret("halfstep", s, k) for k in range(draws)], axis=0),
         )
-        for f in FACTORS
+        for s in SIGMAS
     }
-    gap = {
-        f"{f:g}": paired_ci(values("halfstep", f, "net_value"), values("unconstrained", f, "net_value"))
-        for f in FACTORS
+    per_draw = {
+        f"{s:g}": [
+            {
+                "halfstep_regret": mean_ci(regret("halfstep", s, k)),
+                "unconstrained_regret": mean_ci(regret("unconstrained", s, k)),
+                "protection": paired_ci(regret("unconstrained", s, k), regret("halfstep", s, k)),
+                "levels_changed": {p: _changed(plans[label(p, s, k)], plans[label(p)]) for p in POLICIES},
+                "over_service_cost": {p: mean_ci(values(label(p, s, k), "over_service_cost")) for p in POLICIES},
+                "factor_range": [float(factors[s][k].min()), float(factors[s][k].max())],
+            }
+            for k in range(draws)
+        ]
+        for s in SIGMAS
     }
-    moved = {p: {f"{f:g}": _moved(plans[label(p, f)], plans[label(p, 1.0)]) for f in FACTORS} for p in POLICIES}
+    gap_true = paired_ci(values(label("halfstep")), values(label("unconstrained")))
 
-    (ctx.folder / "figure.png").write_bytes(_figure(kpis, loss, reps))
+    (ctx.folder / "figure.png").write_bytes(_figure(per_draw, protection, reps, draws))
 
-    ends = [f"{f:g}" for f in (min(FACTORS), max(FACTORS))]
-    better = [e for e in ends if robustness[e]["ci95"][0] is not None and robustness[e]["ci95"][0] > 0]
-    worse = [e for e in ends if robustness[e]["ci95"][1] is not None and robustness[e]["ci95"][1] < 0]
-    verdict = "agrees" if len(better) == 2 else "partly agrees" if better and not worse else "disagrees"
-    lo, hi = ends
+    def sig(ci: dict[str, Any], sign: int) -> bool:
+        lo, hi = ci["ci95"]
+        return lo is not None and (lo > 0 if sign > 0 else hi < 0)
+
+    keys = [f"{s:g}" for s in SIGMAS]
+    better = [s for s in keys if sig(protection[s], +1)]
+    worse = [s for s in keys if sig(protection[s], -1)]
+    verdict = "agrees" if len(better) == len(keys) else "partly agrees" if better and not worse else "disagrees"
+    counts = {
+        s: (sum(sig(d["protection"], +1) for d in per_draw[s]), sum(sig(d["protection"], -1) for d in per_draw[s]))
+        for s in keys
+    }
     text = (
-        f"Plans made with every value weight ×{lo} or ×{hi} and simulated in the true baseline ({reps} replications "
-        f"of a quarter, common random numbers). Change of net value against the plan made with the true weights, "
-        f"CNY per quarter (paired 95% CI; < 0 is a loss): halfstep ×{lo} {fmt(loss['halfstep'][lo]['net_value'])}, ×{hi} "
-        f"{fmt(loss['halfstep'][hi]['net_value'])}; unconstrained ×{lo} {fmt(loss['unconstrained'][lo]['net_value'])}, "
-        f"×{hi} {fmt(loss['unconstrained'][hi]['net_value'])}. Halfstep's change minus unconstrained's (> 0: the "
-        f"cap protects): ×{lo} {fmt(robustness[lo])}, ×{hi} {fmt(robustness[hi])}. Net value halfstep − unconstrained "
-        f"at the true weights {fmt(gap['1'])}, with weights ×{lo} {fmt(gap[lo])}, ×{hi} {fmt(gap[hi])}. "
-        f"The misestimates hardly move the plans: of {plans[label('halfstep', 1.0)].levels.size} levels, halfstep "
-        f"changes {moved['halfstep'][lo]['changed']} (×{lo}) and {moved['halfstep'][hi]['changed']} (×{hi}), "
-        f"unconstrained {moved['unconstrained'][lo]['changed']} and {moved['unconstrained'][hi]['changed']} (mean "
-        f"absolute change at most {max(m['mean_abs'] for p in POLICIES for m in moved[p].values()):.3f}): the LP's "
-        f"levels sit on the kinks of u — the reference and the half step r + hΔ, set by expectations and steps — and "
-        f"a weight moves a level only when w or ρ·w crosses the dimension's unit cost or a shadow price (the "
-        f"budget binds). With weights ×{lo} halfstep changes {'; '.join(moved['halfstep'][lo]['cells'])}"
-        + (
-            " — and gains by it: the LP rates these services above what they return in the simulation. "
-            if (loss["halfstep"][lo]["net_value"]["ci95"][0] or 0) > 0
-            else ". "
+        f"Each tier's weight of each dimension misestimated by its own lognormal factor (mean 1), {draws} draws at "
+        f"each σ; plans on the contribution objective, simulated in the true baseline ({reps} replications of a "
+        f"quarter, common random numbers). At the true weights halfstep − unconstrained contribution is "
+        f"{fmt(gap_true)} CNY a quarter. Regret (contribution lost against the same policy's plan with the true "
+        f"weights, mean over draws, paired 95% CI): "
+        + "; ".join(
+            f"σ = {s}: halfstep {fmt(mean_regret['halfstep'][s])}, unconstrained {fmt(mean_regret['unconstrained'][s])}"
+            for s in keys
         )
-        + f"Over-service cost, halfstep vs unconstrained, with weights ×{hi}: "
-        f"{fmt(kpis['halfstep'][hi]['over_service_cost'])} vs {fmt(kpis['unconstrained'][hi]['over_service_cost'])}. "
-        + _reading(verdict, lo, hi, better, worse)
+        + ". Protection by the cap (unconstrained's regret − halfstep's; > 0: the cap protects): "
+        + "; ".join(
+            f"σ = {s}: {fmt(protection[s])} (the cap protects in {counts[s][0]} of {draws} draws, hurts in "
+            f"{counts[s][1]})"
+            for s in keys
+        )
+        + ". "
+        + _reading(verdict, better, worse)
+        + _negative_regret([f"{p} at σ = {s}" for p in POLICIES for s in keys if sig(mean_regret[p][s], -1)])
     )
     return Verdict(
         title="Robustness of the lead cap to misestimated value weights",
         claim="Lead by half a step, not a full step: capping the lead avoids over-service (seed 000); here, "
-        "whether the cap also limits the damage when clients' value weights are misestimated by ±50%.",
+        "whether the cap also limits the contribution lost when clients' value weights are misestimated, tier by "
+        "tier and dimension by dimension.",
         verdict=verdict,
         text=text,
         numbers={
             "replications": reps,
-            "factors": list(FACTORS),
-            "kpis": kpis,
-            "loss_vs_true_weights": loss,
-            "halfstep_loss_minus_unconstrained_loss": robustness,
-            "net_value_halfstep_minus_unconstrained": gap,
-            "mean_level_change_vs_true_weight_plan": moved,
+            "draws": draws,
+            "sigmas": list(SIGMAS),
+            "kpis_true_weights": kpis,
+            "contribution_halfstep_minus_unconstrained_true_weights": gap_true,
+            "mean_regret": mean_regret,
+            "protection_unconstrained_regret_minus_halfstep_regret": protection,
+            "per_draw": per_draw,
         },
     )
 
 
-def _moved(plan: Plan, truth: Plan) -> dict[str, Any]:
-    """How far a plan made with misestimated weights is from the one made with the true weights."""
-    delta = np.abs(plan.levels - truth.levels)
-    cells = [
-        f"{plan.tiers[i]} {plan.dimensions[j]} {truth.levels[i, j]:.2f}→{plan.levels[i, j]:.2f}"
-        for i, j in zip(*np.nonzero(delta > 1e-6), strict=True)
-    ]
-    return {"changed": len(cells), "mean_abs": float(delta.mean()), "max_abs": float(delta.max()), "cells": cells}
+def _changed(plan: Plan, truth: Plan) -> int:
+    return int(np.count_nonzero(np.abs(plan.levels - truth.levels) > 1e-6))
 
 
-def _reading(verdict: str, lo: str, hi: str, better: list[str], worse: list[str]) -> str:
-    if verdict == "agrees":
-        return (
-            "The model agrees: at both ends the capped plan loses less from the misestimate than the uncapped "
-            "one — the cap keeps an overestimate from buying service above the half step that clients barely value."
-        )
-    if verdict == "disagrees" and worse:
-        return (
-            f"The model does not agree: the capped plan does worse at ×{', ×'.join(worse)}"
-            + (f" (better at ×{', ×'.join(better)})" if better else "")
-            + ". The cap bounds levels above the reference, so it cannot protect against an underestimate, which "
-            "cuts levels below it."
-        )
-    if verdict == "disagrees":
-        return (
-            "The model does not show the protection: at neither end is the difference of the two changes "
-            "distinguishable from 0. Both plans are already insensitive to a ±50% error in every weight at once — "
-            "the uncapped plan buys a little more over-service when weights are overestimated, and the simulation "
-            "values it about as much as it costs. A misestimate that changes which weights clear their unit costs "
-            "(larger, or different by tier and dimension) would be a sharper test."
-        )
+def _negative_regret(where: list[str]) -> str:
+    if not where:
+        return ""
     return (
-        f"The model partly agrees: the cap limits the loss only at ×{', ×'.join(better)}. The cap bounds levels above the "
-        "reference: it helps where a misestimate would buy service beyond the half step (overestimated weights), "
-        "not where a misestimate cuts service below the reference (underestimated weights), where both policies "
-        "make the same mistake."
+        f" The regret is negative for {', '.join(where)}: plans made with the wrong weights did better in the "
+        "simulation than the plan made with the true ones. The plan's choice model is not the simulation's — it "
+        "sees each account's starting closeness, not accounts that break during the quarter (README, What the plan "
+        "does not see) — so a misestimate can by chance move a plan toward what pays in the simulation, and the "
+        "regret measures that mismatch as well as the misestimate."
     )
 
 
-def _figure(kpis: dict[str, Any], loss: dict[str, Any], reps: int) -> bytes:
+def _reading(verdict: str, better: list[str], worse: list[str]) -> str:
+    if verdict == "agrees":
+        return (
+            "The model agrees: at every σ the capped plan loses less contribution to the misestimate than the "
+            "uncapped one — an overestimated weight cannot buy service beyond the half step, where the true "
+            "weights would not pay for it."
+        )
+    if worse:
+        return (
+            f"The model does not agree: the capped plan loses more at σ = {', '.join(worse)}"
+            + (f" (less at σ = {', '.join(better)})" if better else "")
+            + ". The cap bounds levels above the reference only: it cannot stop an underestimated weight from "
+            "cutting a level below it, and where the uncapped plan's extra service pays under the true weights, "
+            "capping it is itself a loss."
+        )
+    if better:
+        return (
+            f"The model partly agrees: the cap limits the regret at σ = {', '.join(better)} only; at the other σ "
+            "the difference is not distinguishable from 0."
+        )
+    return (
+        "The model does not show the protection: at neither σ is the difference of the regrets distinguishable "
+        "from 0 — the plans' levels sit on the kinks of u (the reference and r + hΔ), so a misestimated weight "
+        "moves a level only when it crosses the dimension's unit cost or a shadow price, and both policies make "
+        "mostly the same moves."
+    )
+
+
+def _figure(per_draw: dict[str, Any], protection: dict[str, Any], reps: int, draws: int) -> bytes:
     with figure_style(list(POLICIES)):
-        fig, axes = subplots(1, 3, figsize=(13, 4))
-        x = np.array(FACTORS)
-        panels = [
-            (axes[0], kpis, "net_value", "net value under the true weights, CNY", "Net value of the plan"),
-            (
-                axes[1],
-                loss,
-                "net_value",
-                "net value − plan made with true weights, CNY",
-                "Change from misestimation (paired)",
-            ),
-            (axes[2], kpis, "over_service_cost", "over-service cost, CNY", "Over-service"),
-        ]
-        for ax, table, kpi, ylabel, title in panels:
+        fig, axes = subplots(1, len(SIGMAS) + 1, figsize=(13, 4))
+        for ax, s in zip(axes, per_draw, strict=False):
+            x = np.arange(draws)
             for k, p in enumerate(POLICIES):
-                m, err = mean_err([table[p][f"{f:g}"][kpi] for f in FACTORS])
-                ax.errorbar(x + (k - 0.5) * 0.015, m, yerr=err, marker="o", capsize=3, color=POLICY_COLORS[p], label=p)
-            ax.axvline(1.0, color="grey", lw=0.8, ls=":")
-            ax.set_xlabel("value weights the planner assumed (× true)")
-            ax.set_ylabel(ylabel)
-            ax.set_title(title)
-        axes[1].axhline(0, color="black", lw=0.6)
+                m, err = mean_err([d[f"{p}_regret"] for d in per_draw[s]])
+                ax.errorbar(
+                    x + (k - 0.5) * 0.2, m, yerr=err, marker="o", ls="", capsize=3, color=POLICY_COLORS[p], label=p
+                )
+            ax.axhline(0, color="black", lw=0.6)
+            ax.set_xlabel("misestimate (draw)")
+            ax.set_ylabel("regret: contribution lost, CNY a quarter")
+            ax.set_title(f"σ = {s}")
+        ax = axes[-1]
+        m, err = mean_err([protection[s] for s in per_draw])
+        ax.errorbar(np.array(SIGMAS), m, yerr=err, marker="o", capsize=3, color="black")
+        ax.axhline(0, color="grey", lw=0.6)
+        ax.set_xlabel("σ of the misestimate (log scale of each weight)")
+        ax.set_ylabel("unconstrained's regret − halfstep's, CNY")
+        ax.set_title("Protection by the cap (> 0: it protects)")
         axes[0].legend(fontsize=8)
         fig.suptitle(
             f"Plans made with misestimated value weights, simulated in the true baseline ({reps} replications)"
