@@ -144,6 +144,14 @@ def test_lever_curve_best_and_the_settings_not_significantly_worse():
     assert c.to_dict()["not_significantly_different_from_best"] == [0.5, 1.0, 2.0]
 
 
+def test_a_near_set_with_a_gap_is_said_with_the_gap():
+    noise = np.array([3.0, -1.0, 4.0, -2.0, 1.0, -5.0])
+    table = _table({2.0: list(130 + noise), 3.0: list(100 + noise), 4.0: list(129 + 2 * noise), 8.0: list(130 + noise)})
+    c = lever_curve(table, "contribution")
+    assert c.near == (2.0, 4.0, 8.0)
+    assert c.span() == "2, 4–8"  # 3 is 30 below in every replication: not "2–8"
+
+
 def test_by_replication_filters_on_other_parameters_and_policy():
     rows = [
         {

@@ -158,9 +158,17 @@ class LeverCurve:
         }
 
     def span(self) -> str:
-        """The near set as text: '0.75–2' or '0.5'."""
-        lo, hi = min(self.near), max(self.near)
-        return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+        """The near set as text, runs of neighbouring swept values joined: '0.75–2', '0.5' or '2, 4–16'."""
+        runs: list[list[float]] = []
+        previous_in = False
+        for x in self.x:
+            now_in = x in self.near
+            if now_in and previous_in:
+                runs[-1].append(x)
+            elif now_in:
+                runs.append([x])
+            previous_in = now_in
+        return ", ".join(f"{r[0]:g}" if len(r) == 1 else f"{r[0]:g}–{r[-1]:g}" for r in runs)
 
 
 def lever_curve(table: pd.DataFrame, kpi: str, *, maximize: bool = True) -> LeverCurve:

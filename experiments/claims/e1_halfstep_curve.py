@@ -11,16 +11,18 @@ expansion costs, and the benefit budget with them, so the budget buys the same s
 Displacement of held seats is priced at the base fare and is not scaled. Every point meets
 the same replications' draws (``common_random_numbers = "points"``), so leads are
 compared replication by replication. For each (ρ, cost) the best lead is the one with the
-highest mean simulated net value; the leads whose paired 95% interval against it reaches 0
-are "not significantly different" (per comparison, not adjusted for multiplicity). The
-LP's own expectation of each plan's net value is computed alongside.
+highest mean simulated contribution (the airline's objective: margin on the trips flown less
+the cost to serve); the leads whose paired 95% interval against it reaches 0 are "not
+significantly different" (per comparison, not adjusted for multiplicity). The LP's own
+expectation of each plan's contribution is computed alongside, and net value (PV − cost,
+the clients' measure net of cost) is reported beside it.
 
 **Size.** Reduced (the shipped file): leads 0, 0.25, 0.5, 0.75, 1, 1.5, 2 × ρ 0.1, 0.3, 0.6
 × cost factor 0.5, 1, 2 = 63 points × 6 replications (378 tasks, about 1.5 minutes on 2
 workers). Full (``--full``): leads 0 to 2 by 0.125 × ρ 0.1, 0.2, 0.3, 0.45, 0.6, 0.9 × cost
 0.5, 0.75, 1, 1.5, 2 = 510 points × 30 replications (15,300 tasks, about an hour).
 
-**Outputs.** ``figure.png`` (net value, PV, cost and over-service against the lead by ρ;
+**Outputs.** ``figure.png`` (contribution, PV, cost and over-service against the lead by ρ;
 the paired difference from the best lead by cost; the best lead and its uncertainty
 across ρ and cost), ``numbers.json``, ``verdict.md``; the sweep store in ``store/``.
 """
@@ -49,7 +51,7 @@ FULL = {
 #: The shipped baseline's values of the two other levers.
 BASE_RHO, BASE_COST = 0.3, 1.0
 PANELS = (
-    ("net_value", "net value (PV − cost), CNY"),
+    ("contribution", "contribution, CNY"),
     ("perceived_value", "perceived value, CNY"),
     ("cost_total", "cost, CNY"),
     ("over_service_cost", "over-service cost, CNY"),
@@ -62,7 +64,9 @@ def main(ctx: Context) -> Verdict:
     rhos = sorted(float(x) for x in df["rho"].unique())
     costs = sorted(float(x) for x in df["cost factor"].unique())
     curves = {
-        (r, c): lever_curve(by_replication(df, "net_value", "lead", where={"rho": r, "cost factor": c}), "net_value")
+        (r, c): lever_curve(
+            by_replication(df, "contribution", "lead", where={"rho": r, "cost factor": c}), "contribution"
+        )
         for r in rhos
         for c in costs
     }
@@ -71,7 +75,14 @@ def main(ctx: Context) -> Verdict:
             r: lever_curve(by_replication(df, kpi, "lead", where={"rho": r, "cost factor": BASE_COST}), kpi)
             for r in rhos
         }
-        for kpi in ("net_value", "perceived_value", "cost_total", "over_service_cost", "contribution", "share_of_wallet")
+        for kpi in (
+            "net_value",
+            "perceived_value",
+            "cost_total",
+            "over_service_cost",
+            "contribution",
+            "share_of_wallet",
+        )
     }
     lp = _lp_expectations(exp)
     figure(ctx, curves, at_base, lp, rhos, costs)
@@ -79,12 +90,13 @@ def main(ctx: Context) -> Verdict:
 
 
 def _lp_expectations(exp: Any) -> dict[tuple[float, float, float], dict[str, Any]]:
-    """The LP's expected net value and levels of each point's plan (the plan's own model of value)."""
+    """The LP's expected contribution, net value and levels of each point's plan (the plan's own model)."""
     out = {}
     for pt in exp.points:
         plan = make_plan(exp.scenario(pt), "lead")
         key = (float(pt.values["rho"]), float(pt.values["cost factor"]), float(pt.values["lead"]))
         out[key] = {
+            "contribution": plan.expected_contribution,
             "net_value": plan.total_net_value,
             "perceived_value": float(plan.perceived_value.sum()),
             "levels": plan.levels,
@@ -112,8 +124,8 @@ def figure(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cost
             for r in rhos:
                 c = at_base[kpi][r]
                 plot_curve(ax, c.x, c.stats, color=colors[r], label=f"ρ = {r:g} (simulated)")
-                if kpi == "net_value":
-                    ax.plot(c.x, [lp[(r, BASE_COST, x)]["net_value"] for x in c.x], ls="--", color=colors[r], lw=1)
+                if kpi == "contribution":
+                    ax.plot(c.x, [lp[(r, BASE_COST, x)]["contribution"] for x in c.x], ls="--", color=colors[r], lw=1)
             ax.axvline(0.5, color="grey", lw=0.8, ls=":")
             ax.set(
                 xlabel="lead cap (steps above the reference)", ylabel=label, title=f"{label.split(',')[0]} (costs ×1)"
@@ -130,7 +142,7 @@ def figure(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cost
         ax.axhline(0, color="black", lw=0.6)
         ax.set(
             xlabel="lead cap (steps)",
-            ylabel="net value − best lead's (paired), CNY",
+            ylabel="contribution − best lead's (paired), CNY",
             title=f"distance from the best lead (ρ = {BASE_RHO:g}), 95% CIs",
         )
         ax.legend(fontsize=7)
@@ -148,6 +160,11 @@ def figure(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cost
         fig.suptitle("e1 — the half-step curve: the `lead` policy on the baseline", fontsize=11)
         fig.tight_layout()
         (ctx.folder / "figure.png").write_bytes(png(fig))
+
+
+def _vs_plan(gap: float) -> str:
+    """'423,462 CNY below the plan's expectation' for a simulated − planned gap."""
+    return f"{abs(gap):,.0f} CNY {'below' if gap < 0 else 'above'} the plan's expectation"
 
 
 def _classify(curve: LeverCurve) -> str:
@@ -177,49 +194,51 @@ def verdict(ctx: Context, curves: dict, at_base: dict, lp: dict, rhos: list, cos
     prof = at_base["contribution"][BASE_RHO]
     over, cost = at_base["over_service_cost"][BASE_RHO], at_base["cost_total"][BASE_RHO]
     i_half, i_full = over.x.index(0.5), over.x.index(1.0)
-    i0, i_best = nv.x.index(0.0), nv.x.index(base.best)
-    lp_pv = {x: lp[(BASE_RHO, BASE_COST, x)]["perceived_value"] for x in (0.0, base.best)}
-    pv_gap = {x: lp_pv[x] - pv.stats[pv.x.index(x)]["mean"] for x in lp_pv}
+    i0, i_best = prof.x.index(0.0), prof.x.index(base.best)
+    lp_c = {x: lp[(BASE_RHO, BASE_COST, x)]["contribution"] for x in prof.x}
+    c_gap = {x: prof.stats[prof.x.index(x)]["mean"] - lp_c[x] for x in (0.0, 0.5, base.best)}
+    lp_best = max(prof.x, key=lambda x: (round(lp_c[x], 6), -x))
     by_rho = "; ".join(f"ρ = {r:g}: {where(curves[(r, BASE_COST)])}" for r in rhos)
     by_cost = "; ".join(f"×{c:g}: {where(curves[(BASE_RHO, c)])}" for c in costs)
     text = (
         f"At the baseline (ρ = {BASE_RHO:g}, costs as shipped; {replications} paired replications per point) the "
-        f"simulated net value is highest at lead {base.best:g}; the leads not significantly different from it are "
-        f"{', '.join(f'{x:g}' for x in base.near)}. Half a step against the best: {fmt(d_half)} CNY; a full step: "
-        f"{fmt(d_full)} CNY. "
+        f"simulated contribution is highest at lead {base.best:g}; the leads not significantly different from it are "
+        f"{', '.join(f'{x:g}' for x in base.near)}. Half a step against the best: {fmt(d_half)} CNY a quarter; a full "
+        f"step: {fmt(d_full)} CNY. "
         f"How the best lead moves with ρ (costs ×1): {by_rho}. With the unit costs (ρ = {BASE_RHO:g}): {by_cost}. "
         f"Where the document's rule holds in this grid (half a step among the best, a full step significantly worse): "
         f"{', '.join(f'ρ = {r:g} × costs ×{c:g}' for r, c in holds) or 'nowhere'}.\n\n"
-        f"Why. The lead cap only removes options from the LP, so in the LP's own terms a looser cap never loses: the "
-        f"LP leads past half a step (hΔ) only where the weakly valued second half-step (ρ·w per trip requested) is "
-        f"worth more than its unit cost (per trip flown) and the resource it uses, and its plan stops "
-        f"changing from lead {sat:g} on. The half step is built into the clients' value function (h = 0.5), not into "
-        f"the cap. The simulation sees what the LP does not: (i) experienced levels fluctuate around the plan and a "
-        f"shortfall below the reference counts λ = 2.25 times, so the simulated PV falls short of the plan's: by "
-        f"{pv_gap[0.0]:,.0f} CNY at lead 0 and by {pv_gap[base.best]:,.0f} at lead {base.best:g} — a margin above "
-        f"the reference partly insures against shortfalls, which favours leading; (ii) better service wins trips (share of wallet {fmt(sow.stats[i0], 3)} "
-        f"at lead 0, {fmt(sow.stats[i_best], 3)} at lead {base.best:g}), and every extra trip flown is served at a "
-        f"cost while its fare is not in net value, which penalises leading when service is dear. PV rises from "
-        f"{fmt(pv.stats[i0])} to {fmt(pv.stats[i_best])} CNY between lead 0 and {base.best:g}. By contribution (margin × "
-        f"revenue − cost − escort roster), which counts the won trips' fares, the best lead at the baseline is "
-        f"{prof.best:g} (not significantly different: {', '.join(f'{x:g}' for x in prof.near)}). Over-service — "
-        f"spend on levels above r + hΔ — grows from {fmt(over.stats[i_half])} CNY at half a step to "
-        f"{fmt(over.stats[i_full])} at a full step, small next to the total cost ({fmt(cost.stats[i_full])}): "
-        f"in this model a full step's extra cost is mostly the cost of the extra trips won and of service up to "
-        f"r + hΔ that a tighter cap cuts off, not over-service."
+        f"Why. The lead cap only removes options from the LP, so in the plan's own terms a looser cap never loses: "
+        f"the plan's expected contribution rises from {lp_c[0.0]:,.0f} CNY at lead 0 to {lp_c[lp_best]:,.0f} at "
+        f"lead {lp_best:g}, and its plan stops changing from lead {sat:g} on. The plan leads past the reference "
+        f"where the trips its service wins (through the choice model: PV above the competitor's raises the chance "
+        f"a trip flies with us) pay more margin than the service costs; the second half-step is valued at ρ·w, so "
+        f"it wins fewer trips per CNY. The simulation differs from the plan: its contribution is "
+        f"{_vs_plan(c_gap[0.0])} at lead 0, {_vs_plan(c_gap[0.5])} at half a step and {_vs_plan(c_gap[base.best])} "
+        f"at lead {base.best:g} — experienced levels fluctuate around the plan, a shortfall below the reference "
+        f"counts "
+        f"λ = 2.25 times, and accounts served below their references break, none of which the plan sees. Share of "
+        f"wallet is {fmt(sow.stats[i0], 3)} at lead 0 and {fmt(sow.stats[i_best], 3)} at lead {base.best:g}; PV "
+        f"{fmt(pv.stats[i0])} and {fmt(pv.stats[i_best])} CNY. On net value (PV − cost, the clients' measure net of "
+        f"cost, which does not count the won trips' fares) the best lead is {nv.best:g} (not significantly "
+        f"different: {', '.join(f'{x:g}' for x in nv.near)}). Over-service — spend on levels above r + hΔ — grows "
+        f"from {fmt(over.stats[i_half])} CNY at half a step to {fmt(over.stats[i_full])} at a full step, small next "
+        f"to the total cost ({fmt(cost.stats[i_full])}): in this model a full step's extra cost is mostly the cost "
+        f"of the extra trips won and of service up to r + hΔ that a tighter cap cuts off, not over-service."
     )
     numbers = {
         "replications_per_point": replications,
         "baseline": {"rho": BASE_RHO, "cost_factor": BASE_COST, "lp_plan_stops_changing_at_lead": sat},
-        "net_value_by_rho_and_cost": [
+        "contribution_by_rho_and_cost": [
             {"rho": r, "cost_factor": c, **curves[(r, c)].to_dict()} for r in rhos for c in costs
         ],
         "kpis_at_baseline_costs": {kpi: {str(r): at_base[kpi][r].to_dict() for r in rhos} for kpi in at_base},
-        "lp_expected_net_value": [
+        "lp_expected": [
             {
                 "rho": r,
                 "cost_factor": c,
                 "lead": x,
+                "contribution": v["contribution"],
                 "net_value": v["net_value"],
                 "perceived_value": v["perceived_value"],
             }

@@ -15,15 +15,17 @@ where golden-week flights fill) and on the baseline quarter: two grid experiment
 the same replications' draws. The sweep store keeps the headline KPIs; a second pass with
 the same seed (``run_policies`` per limit; the same draws, so the same numbers — checked)
 gives the per-tier hold failures and share of wallet. The model's preferred limit is the
-one with the highest mean net value under ``halfstep``, with the limits whose paired 95%
-interval against it reaches 0. EMSR-b's limit is computed from the same inputs as the
+one with the highest mean contribution under ``halfstep`` — margin on the fares of the trips
+flown, displaced base passengers at margin × the base fare, less the cost to serve: the
+units EMSR-b values seats in (fares), scaled by the margin — with the limits whose paired
+95% interval against it reaches 0. EMSR-b's limit is computed from the same inputs as the
 scenario's ``"emsr-b"`` setting (``model.allocation.holds.emsr_b_classes``): every tier whose fare beats
 the base fare is a class with its hold demand on the busiest flight, base passengers last.
 
 **Size.** Reduced (the shipped files): limits 0–4, 6, 8, 10, 16 × 2 policies × 2 scenarios
 × 10 replications (about 1.5 minutes on 2 workers). Full (``--full``): limits 0–20 × 40 replications.
 
-**Outputs.** ``figure.png`` (per scenario: net value, V4/V5 hold failures per 100 trips
+**Outputs.** ``figure.png`` (per scenario: contribution, V4/V5 hold failures per 100 trips
 requested, displaced seats and V4/V5 share of wallet against the limit, with EMSR-b's limit
 and the preferred one marked), ``numbers.json``, ``verdict.md``; sweep stores in
 ``store/`` (peak) and ``store_baseline/``.
@@ -143,10 +145,10 @@ def figure(ctx: Context, cases: dict[str, dict]) -> None:
             x = case["limits"]
             ax = axes[0, col]
             for p in POLICIES:
-                c = case["curves"][(p, "net_value")]
+                c = case["curves"][(p, "contribution")]
                 plot_curve(ax, x, c.stats, color=POLICY_COLORS[p], label=p)
                 ax.plot(c.best, c.stats[c.x.index(c.best)]["mean"], "*", ms=12, color=POLICY_COLORS[p])
-            ax.set(ylabel="net value, CNY", title=f"{label}: net value (★ best)")
+            ax.set(ylabel="contribution, CNY", title=f"{label}: contribution (★ best)")
             ax = axes[1, col]
             for p in POLICIES:
                 for t, ls in zip(GUARANTEED, ("-", "--"), strict=True):
@@ -185,8 +187,9 @@ def _at(curve: LeverCurve, x: int) -> dict[str, Any]:
 
 
 def _case_text(label: str, case: dict) -> str:
-    hs = case["curves"][("halfstep", "net_value")]
-    st = case["curves"][("standard", "net_value")]
+    hs = case["curves"][("halfstep", "contribution")]
+    st = case["curves"][("standard", "contribution")]
+    nv = case["curves"][("halfstep", "net_value")]
     emsr = case["emsr_b"]["limit"]
     best = int(hs.best)
     limits = case["limits"]
@@ -198,26 +201,27 @@ def _case_text(label: str, case: dict) -> str:
     failures = ", ".join(f"{' / '.join(fmt(fail[t][limits.index(x)], 1) for t in GUARANTEED)} {said[x]}" for x in marks)
     displaced = ", ".join(f"{fmt(_at(disp, x), 1)} {said[x]}" for x in marks if x)
     return (
-        f"{label} ({case['scenario']}; shipped limit {case['shipped_limit']}): under halfstep the net value is "
+        f"{label} ({case['scenario']}; shipped limit {case['shipped_limit']}): under halfstep the contribution is "
         f"highest at {best} seats per flight (limits not significantly different: {hs.span()}); under the fixed "
         f"service table at {int(st.best)} ({st.span()}). EMSR-b, from the same inputs (classes "
         f"{', '.join(case['emsr_b']['classes'])}; fares {', '.join(f'{v:,.0f}' for v in case['emsr_b']['fares_cny'])} "
         f"CNY; each tier's hold demand on the busiest flight if every trip held seats up to its reference level), "
         f"protects {case['emsr_b']['nested_protection_levels'][-1]:.2f} seats: a limit of {emsr}"
         + (
-            f", {fmt(hs.diffs[float(emsr)])} CNY of net value from the best under halfstep"
+            f", {fmt(hs.diffs[float(emsr)])} CNY of contribution from the best under halfstep"
             if swept
             else ", outside the swept limits"
         )
         + f". {' / '.join(GUARANTEED)} hold failures per 100 trips requested under the service table: {failures}; "
-        f"displaced base passengers under halfstep: {displaced}."
+        f"displaced base passengers under halfstep: {displaced}. On net value (PV − cost, which counts the "
+        f"guarantee's value to clients but not fares) halfstep does best at {int(nv.best)} ({nv.span()})."
     )
 
 
 def verdict(cases: dict[str, dict]) -> Verdict:
     agree = {}
     for label, case in cases.items():
-        hs = case["curves"][("halfstep", "net_value")]
+        hs = case["curves"][("halfstep", "contribution")]
         agree[label] = float(case["emsr_b"]["limit"]) in hs.near
     word = "agrees" if all(agree.values()) else "partly agrees" if any(agree.values()) else "disagrees"
     peak = cases["National Day peak"]
@@ -232,7 +236,7 @@ def verdict(cases: dict[str, dict]) -> Verdict:
     )
     big = {p: _at(peak["curves"][(p, "displaced_seats")], limit_max) for p in POLICIES}
     none_vs_best = {
-        label: negated(case["curves"][("halfstep", "net_value")].diffs[0.0]) for label, case in cases.items()
+        label: negated(case["curves"][("halfstep", "contribution")].diffs[0.0]) for label, case in cases.items()
     }
     text = (
         " ".join(_case_text(label, case) for label, case in cases.items())
@@ -244,14 +248,17 @@ def verdict(cases: dict[str, dict]) -> Verdict:
         "next class's expected marginal revenue; it values a held seat at the fare alone, sees one flight and "
         "(Belobaba) never looks at the lowest class's demand, so the golden week's fuller flights leave its limit "
         f"unchanged ({peak['emsr_b']['limit']} in the peak, {cases['baseline quarter']['emsr_b']['limit']} in the "
-        "quarter). The model counts what the fare misses: the guarantee's perceived value to V4/V5 (weights up to "
-        "400 CNY per trip, shortfalls ×2.25), the displacement of a multi-flight hold's k − 1 unflown flights and "
-        "privacy seats at the base fare when base passengers are turned away, and the trips a failed hold sends to "
-        "the competitor. Under the fixed service table every V4/V5 trip asks for a hold on 3 flights with a privacy "
+        "quarter). Contribution is in EMSR-b's units — fares, at the margin — but counts what one flight's fares "
+        "miss: the trips the guarantee wins or keeps (its perceived value to V4/V5, weights up to 400 CNY per trip "
+        "and shortfalls ×2.25, moves their choice), the displacement of a multi-flight hold's k − 1 unflown flights "
+        "and privacy seats at the base fare when base passengers are turned away, and the trips a failed hold "
+        "sends to the competitor. Under the fixed service table every V4/V5 trip asks for a hold on 3 flights with a privacy "
         f"seat (6 seat-flights), so a generous pool displaces many base passengers ({fmt(big['standard'], 1)} at "
         f"{limit_max} seats in the peak, {fmt(big['halfstep'], 1)} under halfstep) and the table does best with a "
-        "small pool; the LP sets the hold levels to the capacity it is given and puts a pool of a few seats to "
-        f"better use — though it plans to the pool's seat-flights over the horizon, while holds fail flight by "
+        "small pool; the LP sets the hold levels to the capacity it is given, so under halfstep a larger pool "
+        "buys more guaranteed trips, and on contribution the trips they keep with us outweigh the base passengers "
+        f"they displace up to the best limit — though the LP plans to the pool's seat-flights over the horizon, "
+        f"while holds fail flight by "
         f"flight when several V4/V5 trips pick the same departures: its own V4/V5 hold failures peak at "
         f"{worst[0]['mean']:.1f} per 100 trips requested with {worst[1]} seats in the peak. "
         "The checks: the sweep stores and the direct runs agree to "
@@ -261,11 +268,11 @@ def verdict(cases: dict[str, dict]) -> Verdict:
     numbers = {
         label: {
             **{k: v for k, v in case.items() if k not in ("curves", "tiers")},
-            "halfstep_net_value": case["curves"][("halfstep", "net_value")].to_dict(),
-            "standard_net_value": case["curves"][("standard", "net_value")].to_dict(),
+            "halfstep_contribution": case["curves"][("halfstep", "contribution")].to_dict(),
+            "standard_contribution": case["curves"][("standard", "contribution")].to_dict(),
+            "net_value": {p: case["curves"][(p, "net_value")].to_dict() for p in POLICIES},
             "displaced_seats": {p: case["curves"][(p, "displaced_seats")].to_dict() for p in POLICIES},
             "cost_seat_holds": {p: case["curves"][(p, "cost_seat_holds")].to_dict() for p in POLICIES},
-            "contribution": {p: case["curves"][(p, "contribution")].to_dict() for p in POLICIES},
             "by_tier": case["tiers"],
             "best_vs_no_holds_halfstep": none_vs_best[label],
             "emsr_b_among_best": agree[label],
