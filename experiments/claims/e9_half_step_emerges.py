@@ -35,8 +35,10 @@ top tiers' bar); the first quarter's planned lead per tier (value-weighted steps
 reference) is reported beside them.
 
 **Size.** Reduced: κ_up 0, 0.2, 0.5 × leads 0, 0.25, 0.5, 0.75, 1, 1.5 × 8 replications of
-12 quarters (144 twelve-quarter runs, about 2½ minutes on 2 workers of a busy machine). Full (``--full``): κ_up
-0, 0.1, 0.2, 0.3, 0.5 × leads 0 to 1.5 by 0.125 × 40 replications (2,600 runs, about 45 minutes).
+12 quarters (144 twelve-quarter runs), and the looking-ahead comparison at κ_up 0.2 and 0.5
+(32 runs; each quarter's plan a 5-quarter LP): about 7 minutes on 2 workers of a busy machine.
+Full (``--full``): κ_up 0, 0.1, 0.2, 0.3, 0.5 × leads 0 to 1.5 by 0.125 × 40 replications
+(2,600 runs, and 480 looking ahead: about an hour).
 
 **Outputs.** ``figure.png`` (12-quarter contribution against the lead per κ, the half step
 marked; the paired difference from the best lead; the top tiers' references after 12
