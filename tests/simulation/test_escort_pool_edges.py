@@ -4,6 +4,7 @@ horizon, a traveller with no time left, one escort per staff member, and the mea
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import simpy
@@ -111,3 +112,56 @@ def test_a_one_day_horizon_gets_its_added_hours():
     added[8] = 1.0
     r = roster_by_day([1] * 24, added, 1)
     assert r.shape == (1, 24) and r[0, 8] == 2 and r.dtype.kind == "i"
+
+
+def test_a_one_day_horizon_puts_all_its_added_hours_on_that_day():
+    added = np.zeros(24)
+    added[8], added[9] = 3.0, 1.0
+    r = roster_by_day([1] * 24, added, 1)
+    assert r[0, 8] == 4 and r[0, 9] == 2 and r.sum() == 24 + 4
+
+
+def test_two_travellers_at_time_zero_with_one_escort_on_the_roster_take_turns():
+    env, pool = _pool([1] * 24)
+    log = _run(env, pool, [(0.0, "a", 30.0, math.inf), (0.0, "b", 30.0, math.inf)])
+    assert log == [(30.0, "a", True), (60.0, "b", True)]
+
+
+def test_at_the_horizon_every_rostered_escort_serves_those_still_waiting():
+    # two on the roster but none in the last hour: both waiting travellers start at the horizon
+    env, pool = _pool([2] * 23 + [0], days=1)
+    log = _run(env, pool, [(23 * 60 + 10, "a", 20.0, math.inf), (23 * 60 + 15, "b", 20.0, math.inf)])
+    assert log == [(1460.0, "a", True), (1460.0, "b", True)]
+    # one on the roster: after the horizon there is one escort, not two
+    env, pool = _pool([1] * 23 + [0], days=1)
+    log = _run(env, pool, [(23 * 60 + 10, "a", 20.0, math.inf), (23 * 60 + 15, "b", 20.0, math.inf)])
+    assert log == [(1460.0, "a", True), (1480.0, "b", True)]
+
+
+def test_a_traveller_with_no_time_left_does_not_keep_the_free_escort():
+    env, pool = _pool([1] * 24)
+    log = _run(env, pool, [(10.0, "gone", 30.0, 10.0), (11.0, "next", 30.0, math.inf)])
+    assert log == [(10.0, "gone", False), (41.0, "next", True)]  # the one escort serves the next traveller at once
+
+
+def test_waits_fall_in_the_clock_hour_of_arrival_on_any_day():
+    _env, pool = _pool([1] * 24, days=40)
+    pool.arrived_at = [180.0, 30 * 1440.0 + 10.0, 39 * 1440.0 + 23 * 60 + 59.0]
+    pool.waits = [6.0, 8.0, 4.0]
+    by_hour = pool.wait_by_hour()
+    assert by_hour[3] == 6.0 and by_hour[0] == 8.0 and by_hour[23] == 4.0
+    assert np.isnan(np.delete(by_hour, [0, 3, 23])).all()
+
+
+def test_an_idle_pool_measures_nothing_without_warnings():
+    """A run with no escort staff and no escort requests reports NaN (no data), without numpy's warnings."""
+    _env, idle = _pool([0] * 24)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert idle.busy_minutes_by_hour().shape == (24,) and not idle.busy_minutes_by_hour().any()
+        assert idle.wait_by_hour().shape == (24,) and np.isnan(idle.wait_by_hour()).all()
+        assert math.isnan(idle.utilization())
+        assert math.isnan(idle.wait_mean()) and math.isnan(idle.wait_probability())
+        _env, pool = _pool([1] * 24)
+        pool.arrived_at, pool.waits = [30.0], [5.0]
+        assert pool.wait_by_hour()[0] == 5.0 and np.isnan(pool.wait_by_hour()[1:]).all()
