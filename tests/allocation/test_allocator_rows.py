@@ -14,6 +14,7 @@ The escort dimension is valued at 0 unless a test says otherwise (escort weight 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -54,7 +55,10 @@ def test_a_binding_benefit_budget_is_named_priced_and_said_in_words():
     assert sp.unit == "CNY of benefit budget"
     assert sp.binding and sp.value_cny == pytest.approx(3.0, rel=1e-9)
     assert sp.limit == 650.0 and sp.used == pytest.approx(650.0, rel=1e-9)
-    assert sp.sentence(p.objective) == "one more CNY of benefit budget adds 3.00 CNY of net value (binding: 650 of 650 used)"
+    assert (
+        sp.sentence(p.objective)
+        == "one more CNY of benefit budget adds 3.00 CNY of net value (binding: 650 of 650 used)"
+    )
     # the lounge's capacity (1000 a day × 30 days) is slack: 0.2·10 + 0.55·20 = 13 uses of it
     cap = _shadows(p)["capacity[lounge]"]
     assert cap.unit == "use of lounge" and not cap.binding and cap.value_cny == 0.0
@@ -161,7 +165,10 @@ def test_a_uniform_plans_matched_spend_is_named_and_priced(maximize, price):
     assert sp.binding and sp.limit == 600.0 and sp.used == pytest.approx(600.0, rel=1e-9)
     assert sp.value_cny == pytest.approx(price, rel=1e-9)
     worth = "CNY-equivalent" if maximize == "perceived value" else "CNY"
-    assert sp.sentence(maximize) == f"one more CNY of matched spend adds {price:.2f} {worth} of {maximize} (binding: 600 of 600 used)"
+    assert (
+        sp.sentence(maximize)
+        == f"one more CNY of matched spend adds {price:.2f} {worth} of {maximize} (binding: 600 of 600 used)"
+    )
 
 
 def test_a_perceived_value_plan_buys_capacity_whatever_it_costs_within_the_spend_cap():
@@ -215,29 +222,31 @@ def test_the_lps_value_at_its_optimum_is_the_plans_net_value():
 
 
 def test_the_plan_of_a_solution_keeps_levels_within_their_bounds_and_drops_round_off():
-    """A solver's round-off (1e-9 outside a bound, −0.0, a tiny dual on a slack row) does not reach the plan."""
-    built = build_lp(planning_problem(build(_lounge_short()), n=N, m=N), HALF)
+    """A solver's round-off (1e-9 outside a bound, −0.0, a tiny dual on a slack row) does not reach the plan.
+    The lounge may be expanded but has room to spare (nothing added); the escort is held at 0.5."""
+    d = _lounge_short()
+    d["resources"][0]["daily_capacity"] = 1000
+    spec = LPSpec("halfstep", lead=0.5, fixed=((1, (0.5, 0.5)),))
+    built = build_lp(planning_problem(build(d), n=N, m=N), spec)
     solution = solve(built.lp, "highs", 10.0, "direct")
     x = solution.x.copy()
     x[built.y[0, 0]] = built.hi[0, 0] + 1e-9  # low's lounge at its half-step cap 0.35
-    x[built.y[0, 1]] = -1e-9  # low's escort at 0
-    x[built.y[1, 1]] = -0.0
+    x[built.y[0, 1]] = 0.5 - 1e-9  # low's escort, held at 0.5
+    x[built.e[0]] = -0.0  # the lounge's expansion: none
     dual = solution.dual.copy()
     slack_rows = [row for row, _, _ in built.rows.values() if solution.slack[row] > 1.0]
     dual[slack_rows] = 1e-9
-    import dataclasses
-
-    p = plan_from_solution(HALF, built, dataclasses.replace(solution, x=x, dual=dual))
+    p = plan_from_solution(spec, built, dataclasses.replace(solution, x=x, dual=dual))
+    np.testing.assert_array_equal(p.levels[:, 1], [0.5, 0.5])
     assert p.levels[0, 0] == built.hi[0, 0] == pytest.approx(0.35)
-    assert p.levels[0, 1] == 0.0 and p.levels[1, 1] == 0.0
-    assert not np.signbit(p.levels).any()
+    assert p.expansions[0] == 0.0 and not np.signbit(p.expansions).any()
     assert slack_rows and all(sp.value_cny == 0.0 for sp in p.shadow_prices if not sp.binding)
     assert p.lead == 0.5 and p.solver == "highs" and p.status == "Optimal" and p.objective == "net value"
-    no_cap = plan_from_solution(LPSpec("fullstep"), built, solution)
-    assert no_cap.lead is None
+    no_cap = plan_from_solution(LPSpec("fullstep", maximize="perceived value"), built, solution)
+    assert no_cap.lead is None and no_cap.objective == "perceived value"
 
 
-def test_no_lead_cap_allows_a_level_above_one():
+def test_a_lead_cap_beyond_one_step_allows_no_level_above_one():
     built = build_lp(planning_problem(build(_tiny()), n=N, m=N), LPSpec("lead", lead=100.0))
     assert built.hi.max() == 1.0 and built.lp.upper[built.y].max() == 1.0
 
@@ -255,8 +264,13 @@ def test_plan_from_levels_clips_levels_and_prices_them_by_kind():
     hours = [0.0] * 24
     hours[8] = 2.5
     p = plan_from_levels(
-        problem, [[-0.5, 0.25], [1.5, 0.5]], policy="mine", expansions=[2, 0], escort_hours_added=hours,
-        shadow_prices=(), binding=(),
+        problem,
+        [[-0.5, 0.25], [1.5, 0.5]],
+        policy="mine",
+        expansions=[2, 0],
+        escort_hours_added=hours,
+        shadow_prices=(),
+        binding=(),
     )
     np.testing.assert_array_equal(p.levels, [[0.0, 0.25], [1.0, 0.5]])
     assert p.policy == "mine" and p.scenario == "tiny"
@@ -279,7 +293,11 @@ def test_plan_from_levels_clips_levels_and_prices_them_by_kind():
 
 def test_plan_from_levels_keeps_an_expected_contribution_given_to_it():
     p = plan_from_levels(
-        planning_problem(build(_tiny()), n=N, m=N), np.zeros((2, 2)), policy="x", shadow_prices=(), binding=(),
+        planning_problem(build(_tiny()), n=N, m=N),
+        np.zeros((2, 2)),
+        policy="x",
+        shadow_prices=(),
+        binding=(),
         expected_contribution=1.5,
     )
     assert p.expected_contribution == 1.5
