@@ -394,3 +394,39 @@ def test_level_sums_of_a_uniform_plan_add_up_the_tiers_on_the_shared_column():
     y = np.array([[5, 6], [5, 6]])
     cols, coef = level_sums(np.array([[1.0, 0.0], [2.0, 0.0]]), y, np.ones(2, bool))
     assert cols.tolist() == [5] and coef.tolist() == [3.0]
+
+
+def test_seat_holds_are_counted_in_held_seat_flights():
+    """A seat-hold dimension: a low trip holds its own seat-flight, a high trip (two candidate flights) two.
+    Held at 0.25 and 0.5: 10·1·0.25 + 20·2·0.5 = 22.5 held seat-flights, of 1 a flight × 3 flights × 30 days."""
+    d = _tiny()
+    d["resources"].append({"name": "holds", "kind": "seat_holds", "hold_limit_per_flight": 1})
+    d["dimensions"].append({"name": "seat", "resource": "holds", "hold": "multi"})
+    for t, r in zip(d["tiers"], (0.2, 0.5), strict=True):
+        t["expectation"]["seat"] = r
+        t["value_weight_cny"]["seat"] = 100
+    d["tiers"][1]["departure_uncertainty_flights"] = 2
+    p = allocate(build(d), LPSpec("halfstep", lead=0.5, fixed=((2, (0.25, 0.5)),)), n=N, m=N)
+    sp = _shadows(p)["capacity[holds]"]
+    assert sp.unit == "held seat-flight" and sp.limit == 90.0
+    assert sp.used == pytest.approx(22.5, rel=1e-9)
+    assert p.resource_use[p.resources.index("holds")] == pytest.approx(22.5, rel=1e-9)
+    assert sp.sentence(p.objective) == "one more held seat-flight adds 0.00 CNY of net value (slack: 22 of 90 used)"
+
+
+def test_levels_and_added_hours_given_as_whole_or_single_precision_numbers_are_kept_as_doubles():
+    hours = [0] * 24
+    hours[8] = 3
+    p = plan_from_levels(
+        planning_problem(build(_tiny()), n=N, m=N),
+        [[0, 1], [1, 1]],
+        policy="x",
+        escort_hours_added=hours,
+        shadow_prices=(),
+        binding=(),
+    )
+    assert p.levels.dtype == np.float64 and p.escort_hours_added.dtype == np.float64
+    np.testing.assert_array_equal(p.levels, [[0.0, 1.0], [1.0, 1.0]])
+    single = np.array([[0.1, 0.2], [0.3, 0.4]], dtype=np.float32)
+    q = plan_from_levels(planning_problem(build(_tiny()), n=N, m=N), single, policy="x", shadow_prices=(), binding=())
+    assert q.levels.dtype == np.float64
