@@ -203,7 +203,8 @@ class _Replication:
             tr.u_choice[sl].tolist(),
             minutes.tolist(),
             no_airport.tolist(),
-            (tr.traveller[sl] if tr.traveller is not None else np.full(hi - lo, -1)).tolist(),
+            # without travellers the single-trip share is not computed, so the filler is never read
+            (tr.traveller[sl] if tr.traveller is not None else np.zeros_like(tier)).tolist(),
             strict=True,
         )
 

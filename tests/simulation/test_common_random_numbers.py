@@ -8,15 +8,19 @@ draw by draw — what each policy's simulation was handed — and outcome by out
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 import model.simulation.replications as replications
+from model.allocation.allocator import plan_from_levels
 from model.allocation.policies import make_plan
-from model.randomness import STREAMS
+from model.randomness import STREAMS, streams
 from model.simulation.replications import replicate
+from model.simulation.simulator import simulate
+from model.simulation.trips import draw_base_demand, draw_trips
 from tests.helpers import build, tiny_dict
 
 POLICIES = ("standard", "halfstep", "fullstep", "clairvoyant")
@@ -112,3 +116,60 @@ def test_replications_and_seeds_draw_differently_and_a_replication_again_the_sam
 
 def test_the_streams_are_the_named_ones():
     assert set(STREAMS) >= {"demand", "base", "choice", "escort", "fares"}
+
+
+def test_the_simulator_leaves_the_draws_it_is_handed_as_they_were(scenario, plans):
+    # every policy of a replication is simulated on the same Trips and base demand objects: a simulation that
+    # wrote to them would hand the next policy other draws
+    rngs = streams(11, 2)
+    trips, base = draw_trips(scenario, rngs), draw_base_demand(scenario, rngs["base"])
+    before = {f.name: np.array(getattr(trips, f.name), copy=True) for f in dataclasses.fields(trips)}
+    base_before = base.copy()
+    outcomes = [simulate(scenario, plan, trips, base) for plan in plans.values()]
+    _succeeded(outcomes)
+    for name, values in before.items():
+        np.testing.assert_array_equal(getattr(trips, name), values, err_msg=name)
+    np.testing.assert_array_equal(base, base_before)
+
+
+def test_a_policy_change_that_moves_no_clients_decision_changes_only_its_own_cost_account_by_account():
+    # the lounge is worth nothing to either tier (weight 0), never short of capacity and free of a budget: two
+    # plans that differ only in it meet the same draws on every stream (demand, base demand, choice, escort
+    # airports, escort durations), so every trip has the same fate — chosen, seated, escorted or not, for as
+    # long — and only the lounge's uses and cost differ, by 50 CNY a use
+    d = tiny_dict()
+    for t in d["tiers"]:
+        t["value_weight_cny"]["lounge"] = 0.0
+    s = build(d)
+    escort = np.array([[0.0, 0.3], [0.0, 1.0]])
+    with_lounge = escort + np.array([[1.0, 0.0], [0.5, 0.0]])
+    plans = {
+        name: plan_from_levels(s, levels, policy=name, shadow_prices=(), binding=())
+        for name, levels in (("without", escort), ("with", with_lounge))
+    }
+    for replication in range(2):
+        a, b = replicate(s, plans, ("without", "with"), 9, replication)
+        _succeeded([a, b])
+        assert a.kpis["trips_flown"] > 20 and a.kpis["failures_escort"] >= 0
+        uses = b.accounts.delivered[:, 0]
+        assert uses.sum() > 0 and a.accounts.delivered[:, 0].sum() == 0
+        for field in ("requested", "flown", "revenue", "perceived_value", "closeness", "stage", "cost_escort"):
+            np.testing.assert_array_equal(getattr(a.accounts, field), getattr(b.accounts, field), err_msg=field)
+        np.testing.assert_array_equal(a.accounts.delivered[:, 1], b.accounts.delivered[:, 1])
+        np.testing.assert_allclose(b.accounts.cost_benefits - a.accounts.cost_benefits, 50.0 * uses, rtol=0, atol=1e-9)
+        for k in (
+            "trips_requested",
+            "trips_flown",
+            "trips_lost_to_competitor",
+            "perceived_value",
+            "revenue",
+            "failures_escort",
+            "escort_wait_mean_minutes",
+            "churned_accounts",
+        ):
+            assert a.kpis[k] == b.kpis[k], (replication, k)
+        assert b.kpis["cost_benefits"] - a.kpis["cost_benefits"] == pytest.approx(50.0 * uses.sum(), abs=1e-9)
+        np.testing.assert_array_equal(a.stages, b.stages)
+        # the escorts' durations: the same staff-minutes, hour by hour
+        assert a.escort_busy_by_hour.sum() > 0
+        np.testing.assert_array_equal(a.escort_busy_by_hour, b.escort_busy_by_hour)
