@@ -167,6 +167,10 @@ class Accounts:
             )
             for tab, never in zip(self._tables, self._never, strict=True)
         ]
+        # That holds while the account remembers none of them: a dimension it received outside the plan,
+        # or under an earlier plan (a rolling plan), is experienced and forgotten like any other until
+        # its level is 0 again; until then its trips take the full table.
+        self._remembered = [self._remembers(a) for a in range(len(self._tier))]
         # with expectations that move, every account has its own references: max(its expectation, the competitor's)
         self._own = (
             [
@@ -180,6 +184,11 @@ class Accounts:
             else []
         )
         self.pv = [self._update(self._table(a), e, 0, self._all) for a, e in enumerate(self.experienced)]
+
+    def _remembers(self, a: int) -> bool:
+        """Whether account ``a`` still experiences above 0 a dimension the plan never gives its tier."""
+        never = self._never[self._tier[a]]
+        return any(x != 0.0 for j, x in enumerate(self.experienced[a]) if never >> j & 1)
 
     def _table(self, a: int, delivered: int = -1) -> tuple:
         """The value table account ``a``'s PV is computed with (its tier's, or its own with expectations that move)."""
@@ -340,9 +349,13 @@ class Accounts:
                     got[j] -= 1
         if self._adaptive:
             table = self._own[a]
+        elif delivered & self._never[t] or self._remembered[a]:
+            table = self._tables[t]
         else:
-            table = self._fast[t] if not delivered & self._never[t] else self._tables[t]
+            table = self._fast[t]
         pv = self._update(table, self.experienced[a], delivered, skipped, a)
+        if delivered & self._never[t] or self._remembered[a]:
+            self._remembered[a] = self._remembers(a)
         self.pv[a] = pv
         trip_pv = pv + bonus
         lo = self.loyalty
