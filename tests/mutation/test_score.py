@@ -4,9 +4,6 @@
 ``make test``, fails when the committed report no longer describes what ``make mutation``
 would mutate — a core module left out of the configuration, a module renamed or removed, an
 equivalent mutant named for a function that is gone — or when a module is below the threshold.
-
-Not collected until the first full ``make mutation`` has written score.md: then this file becomes
-tests/mutation/test_score.py (``git mv``), and ``make test`` runs it.
 """
 
 from __future__ import annotations
@@ -20,12 +17,13 @@ import pytest
 from tests.helpers import ROOT
 from tests.mutation.report import EQUIVALENT, SCORE, THRESHOLD, load_equivalents, mutated_modules
 
-#: The core a mutation run must cover: the value function, the allocator (LP build, nesting, the
+#: The core a mutation run must cover: the value function, the allocator (LP build and its columns, nesting, the
 #: contribution iterations), delivery, choice and loyalty, the escort pool, the simulator's per-trip
 #: logic, the statistics and the sweep store that resumes.
 CORE = (
     "model/allocation/value.py",
     "model/allocation/allocator.py",
+    "model/allocation/columns.py",
     "model/allocation/nesting.py",
     "model/allocation/contribution.py",
     "model/simulation/loyalty.py",
@@ -88,7 +86,7 @@ def test_equivalent_mutants_are_justified_and_named_for_functions_that_exist():
         functions = _functions(module)
         for e in entries:
             assert e.function in functions, f"{module}: no function {e.function}"
-            assert e.change.startswith("- ") and " → + " in e.change, e
+            assert e.change.startswith("- ") and " → +" in e.change, e  # "→ +" alone: a deleted line
             assert e.why.strip() and "\n" not in e.why.strip(), f"{module}: {e.function}: one line of why"
         assert rows[module]["equivalent"] == len(entries), f"{module}: score.md and {EQUIVALENT.name} disagree"
 
