@@ -17,7 +17,14 @@ reference level — in the written scenario and in the base, so capacity per uni
 stays as in the base; the budget likewise by the expected benefit spend at the
 reference, and seats per flight by the ratio of expected trips (a flight then stands
 for that many departures at its hour). With ``flights = "keep"`` the base's flights are
-the book's own schedule: seats and per-flight hold limits stay as they are.
+the book's own schedule: seats stay as they are, and per-flight hold limits grow with
+the need for holds (up to the seats), since the same departures carry it.
+
+An account larger than the rules' ``travellers_per_unit`` is written as several accounts
+of equal size — loyalty units, each with its own closeness and stage — keeping the tier's
+travellers and expected trips. Closeness moves after every trip an account requests, so
+an account of thousands of travellers would otherwise judge the airline on its last few
+hours of trips and break as one.
 """
 
 from __future__ import annotations
@@ -117,13 +124,20 @@ def build_scenario(
         tier = copy.deepcopy(templates[f.segment.template])
         for key in ("fare_cny", "cabin_mix", "rank"):
             tier.pop(key, None)
-        travellers = max(1, round(f.travellers_per_account.value))
+        size = f.travellers_per_account.value
+        units = _units(size, r.scenario.travellers_per_unit)
+        travellers = max(1, round(size / units))
         # keep the tier's expected trips when the travellers per account are rounded
-        rate = f.trips_per_traveller_per_year.value * f.travellers_per_account.value / travellers
+        rate = f.trips_per_traveller_per_year.value * size / (units * travellers)
+        if units > 1:
+            notes.append(
+                f"{f.segment.name}: {size:,.0f} travellers per account, written as {units} loyalty units of "
+                f"{travellers} per account (travellers_per_unit = {r.scenario.travellers_per_unit})"
+            )
         tier.update(
             name=f.segment.name,
             rank=ranks[f.segment.template],
-            accounts=f.active,
+            accounts=f.active * units,
             travellers_per_account=travellers,
             trips_per_traveller_per_year=round(rate, 6),
             trip_rate_shape=round(float(np.clip(f.trip_rate_shape.value, K_MIN, K_MAX)), 4),
@@ -168,6 +182,11 @@ def build_scenario(
     )
 
 
+def _units(travellers: float, per_unit: int | None) -> int:
+    """Loyalty units an account of ``travellers`` is written as: 1, or enough to hold at most ``per_unit`` each."""
+    return 1 if per_unit is None else max(1, math.ceil(round(travellers) / per_unit))
+
+
 def _needs(s: Scenario) -> dict[str, float]:
     """Expected need at the reference per horizon: trips, each resource's units, benefit spend (CNY)."""
     rt, vt, n = resource_tables(s), value_tables(s), expected_trips(s)
@@ -203,7 +222,7 @@ def _shares(mix: dict[str, float]) -> dict[str, float]:
 
 
 def _scale_capacities(data: dict[str, Any], f: dict[str, float], flights: str = "scale") -> None:
-    """Grow the capacities by ``f``; with ``flights = "keep"`` seats and per-flight hold limits stay the base's."""
+    """Grow the capacities by ``f``; with ``flights = "keep"`` seats per flight stay the base's (hold limits grow, up to the seats)."""
 
     def whole(x: float, factor: float) -> int:  # a capacity that was positive stays at least 1
         return max(1, round(x * factor)) if x > 0 else 0
@@ -213,7 +232,8 @@ def _scale_capacities(data: dict[str, Any], f: dict[str, float], flights: str = 
         data["flights"]["seats"] = whole(data["flights"]["seats"], f["trips"])
     for res in data["resources"]:
         k = f[res["name"]]
-        if not keep and res["kind"] == "seat_holds" and isinstance(res["hold_limit_per_flight"], int):
+        if res["kind"] == "seat_holds" and isinstance(res["hold_limit_per_flight"], int):
+            # kept flights carry the grown need on as many departures, so their hold limits grow too
             res["hold_limit_per_flight"] = min(whole(res["hold_limit_per_flight"], k), data["flights"]["seats"])
         if res["kind"] == "escort":
             res["staff_on_duty"] = [whole(x, k) for x in res["staff_on_duty"]]

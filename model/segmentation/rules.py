@@ -147,6 +147,13 @@ class ScenarioOut(Strict):
         "need",
         description="Grow the base's capacities and budget: 'need' (each by its expected need at the reference), 'trips' (all by expected trips) or a factor.",
     )
+    travellers_per_unit: PositiveInt | None = Field(
+        None,
+        description=(
+            "Most travellers one relationship holds: an account with more is written as several accounts "
+            "(loyalty units) of equal size, each with its own closeness and stage. Default: whole accounts."
+        ),
+    )
     flights: Literal["scale", "keep"] = Field(
         "scale",
         description=(
