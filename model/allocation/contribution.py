@@ -12,10 +12,14 @@ n_k = n(PV(y_k)) and the slope n'_k = m·β_PV·p(1 − p), F is linearized as
 which is the allocator's own LP with the PV weight m replaced by w_t = n'_k,t·(margin·fare_t −
 C_t(y_k)) (0 where a tier loses money on each trip: more trips then do not pay) and the trips
 flown by n_k; capacities and the budget hold at n_k. Each step stays in a trust region
-|y − y_k| ≤ δ; a step is taken only when the true F rises (δ grows ×1.5), otherwise δ halves.
+|y − y_k| ≤ δ; a step is taken only when the true F rises and the step fits the capacities
+and the budget at the trips it wins (δ grows ×1.5), otherwise δ halves. A step whose F rises
+but that overruns at its own trips (it wins more trips than its LP held) is cut back along
+its segment to the farthest point that fits; from a start that overruns, a step that
+overruns less is taken.
 The sequence stops when the plan moves less than ``allocator.slp_tolerance`` or the region
 has shrunk below it, and the last step is solved once more for the canonical optimum among
-ties. The plan records the LPs solved and whether the sequence converged.
+ties (kept unless it loses contribution or overruns more). The plan records the LPs solved and whether the sequence converged.
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ from model.allocation.spec import LPSpec
 from model.allocation.value import competitor_value, perceived_value
 from model.errors import InfeasibleError
 
-__all__ = ["ContributionModel", "contribution_model", "contribution_plan", "priced"]
+__all__ = ["ContributionModel", "contribution_model", "contribution_plan", "overrun", "priced"]
+
+#: A plan fits when no row exceeds its limit at the plan's own trips by more than this share.
+FIT = 1e-6
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
@@ -122,6 +129,58 @@ def _step(
     return replace(problem.with_demand(trips=n, requests=weight), box=box)
 
 
+def overrun(problem: PlanningProblem, model: ContributionModel, levels: np.ndarray, expansions: np.ndarray) -> float:
+    """How far ``levels`` overrun a capacity or the benefit budget at the trips they win (0 when they fit).
+
+    The largest excess over the horizon's rows — each resource's use against its capacity
+    and expansions, the benefit spend against the budget — as a share of the row's limit.
+    """
+    rt = problem.resources
+    n = model.trips(levels)
+    use = n[:, None] * rt.use * levels
+    limit = rt.capacity + np.nan_to_num(np.asarray(expansions, dtype=float))
+    excess = [0.0]
+    for k in range(len(rt.names)):
+        if np.isfinite(limit[k]):
+            excess.append((use[:, rt.dim_resource == k].sum() - limit[k]) / max(limit[k], 1e-9))
+    if np.isfinite(rt.budget):
+        spend = (n[:, None] * rt.unit_cost * levels)[:, rt.benefit].sum()
+        excess.append((spend - rt.budget) / max(rt.budget, 1e-9))
+    return max(0.0, float(max(excess)))
+
+
+def _to_boundary(
+    problem: PlanningProblem,
+    model: ContributionModel,
+    fitting: tuple[np.ndarray, np.ndarray, np.ndarray],
+    candidate: Plan,
+) -> Plan:
+    """The point of the segment from a plan that fits to ``candidate`` farthest along it that still fits.
+
+    ``fitting``: its levels, expansions and escort hours added. Levels and expansions move
+    together, so the expansion cost is the segment's too; found by bisection to a 2⁻⁴⁰
+    share of the segment.
+    """
+    levels, expanded, hours = fitting
+    low, high = 0.0, 1.0
+    for _ in range(40):
+        t = 0.5 * (low + high)
+        at = levels + t * (candidate.levels - levels)
+        if overrun(problem, model, at, expanded + t * (candidate.expansions - expanded)) <= FIT:
+            low = t
+        else:
+            high = t
+    expansions = expanded + low * (candidate.expansions - expanded)
+    cost = float(np.nansum(expansions * np.nan_to_num(problem.resources.expansion_cost)))
+    return replace(
+        candidate,
+        levels=levels + low * (candidate.levels - levels),
+        expansions=expansions,
+        expansion_cost=cost,
+        escort_hours_added=hours + low * (candidate.escort_hours_added - hours),
+    )
+
+
 def _predicted_gain(
     problem: PlanningProblem, model: ContributionModel, levels: np.ndarray, expansion: float, candidate: Plan
 ) -> float:
@@ -153,7 +212,9 @@ def contribution_plan(problem: PlanningProblem, spec: LPSpec, start: np.ndarray 
         build, solve = current.build_seconds, current.solve_seconds
     else:
         levels, expansion, solved, build, solve = np.asarray(start, dtype=float), 0.0, 0, 0.0, 0.0
-    best = model.value(levels, expansion)
+    expanded = current.expansions if start is None else np.zeros(len(problem.resources.names))
+    hours = current.escort_hours_added if start is None else np.zeros(24)
+    best, over = model.value(levels, expansion), overrun(problem, model, levels, expanded)
     delta, converged = 0.25, False
     while solved < a.slp_max_iterations:
         try:
@@ -163,9 +224,22 @@ def contribution_plan(problem: PlanningProblem, spec: LPSpec, start: np.ndarray 
         solved += 1
         build, solve = build + candidate.build_seconds, solve + candidate.solve_seconds
         value = model.value(candidate.levels, candidate.expansion_cost)
+        cand_over = overrun(problem, model, candidate.levels, candidate.expansions)
+        if cand_over > FIT >= over and value > best:
+            # the step wins more trips than its LP held and overruns: go as far toward it as still fits
+            candidate = _to_boundary(problem, model, (levels, expanded, hours), candidate)
+            value, cand_over = model.value(candidate.levels, candidate.expansion_cost), 0.0
         moved = float(np.abs(candidate.levels - levels).max())
-        if value > best + 1e-9 * max(1.0, abs(best)):
-            levels, expansion, best = candidate.levels, candidate.expansion_cost, value
+        # a step must fit at the trips it wins; from a plan that does not, a step that overruns less is progress
+        better = value > best + 1e-9 * max(1.0, abs(best)) and cand_over <= FIT
+        if better or (over > FIT and cand_over < over):
+            levels, expansion, expanded, hours = (
+                candidate.levels,
+                candidate.expansion_cost,
+                candidate.expansions,
+                candidate.escort_hours_added,
+            )
+            best, over = value, cand_over
             delta = min(1.0, 1.5 * delta)
             if moved < tol:
                 converged = True
@@ -183,8 +257,10 @@ def contribution_plan(problem: PlanningProblem, spec: LPSpec, start: np.ndarray 
         final = allocate(_step(problem, model, levels, tol), spec)
     except InfeasibleError:
         final = allocate(_step(problem, model, levels, tol, floor=False), spec)
-    if model.value(final.levels, final.expansion_cost) < best - 1e-6 * max(1.0, abs(best)):
-        final = replace(final, levels=levels)  # the canonical choice may not lose contribution
+    loses = model.value(final.levels, final.expansion_cost) < best - 1e-6 * max(1.0, abs(best))
+    if loses or overrun(problem, model, final.levels, final.expansions) > max(over, FIT):
+        # the canonical choice may not lose contribution nor overrun more than the plan it refines
+        final = replace(final, levels=levels, expansions=expanded, expansion_cost=expansion, escort_hours_added=hours)
     solved += final.iterations
     return priced(
         problem,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
+from scipy.optimize import brentq
 
 import model.allocation.contribution as contribution
 from model.allocation.allocator import allocate
@@ -122,6 +123,11 @@ class Key:
     def contribution(self, y, expansion: float = 0.0) -> np.ndarray:
         return self.trips(y) * (MARGIN * FARE - self.cost_per_trip(y)) - expansion
 
+    def overrun(self, y, added: float = 0.0) -> float:
+        """How far the lounge's use at the trips ``y`` wins exceeds its capacity and ``added`` uses, as a share."""
+        capacity = self.lounge.get("daily_capacity", 1000) * 30 + added  # tiny_dict's horizon: 30 days
+        return max(0.0, float((self.trips(y) * np.asarray(y, dtype=float).sum(axis=-1)).sum() / capacity - 1.0))
+
     def pv_weight(self, y) -> np.ndarray:
         """The step LP's weight on PV at y: the trips one CNY of PV wins × what a trip adds, never below 0."""
         p = self.share(y)
@@ -194,9 +200,11 @@ def replay(key: Key, plan, calls: list[Call], start=None) -> dict:
         first = calls.pop(0)
         assert first.box is None and first.options == inner  # the LP of PV − cost at the reference share
         levels, expansion, lps = first.plan.levels, first.plan.expansion_cost, 1
+        added = float(first.plan.expansions[0])
     else:
-        levels, expansion, lps = np.asarray(start, dtype=float), 0.0, 0
-    best = float(key.contribution(levels, expansion).sum())
+        levels, expansion, lps, added = np.asarray(start, dtype=float), 0.0, 0, 0.0
+    best, over = float(key.contribution(levels, expansion).sum()), key.overrun(levels, added)
+    unit = key.lounge.get("expansion_cost_cny", 0.0)
     delta, converged, events, taken = 0.25, False, [], [best]
 
     def check_step(call: Call, delta: float, floor: bool = True) -> None:
@@ -216,11 +224,29 @@ def replay(key: Key, plan, calls: list[Call], start=None) -> dict:
             events.append("below the region")
         lps += 1
         cand = call.plan
-        value = float(key.contribution(cand.levels, cand.expansion_cost).sum())
-        moved = float(np.abs(cand.levels - levels).max())
-        if value > best + 1e-9 * max(1.0, abs(best)):
-            levels, expansion, best = cand.levels, cand.expansion_cost, value
-            taken.append(best)
+        c_levels, c_added, c_cost = cand.levels, float(cand.expansions[0]), cand.expansion_cost
+        value, c_over = float(key.contribution(c_levels, c_cost).sum()), key.overrun(c_levels, c_added)
+        if c_over > 1e-6 >= over and value > best:  # cut back to the farthest point of the segment that fits
+            low, high = 0.0, 1.0  # bisection to 2^-40 of the segment; levels and expansions move together
+            for _ in range(40):
+                x = 0.5 * (low + high)
+                if key.overrun(levels + x * (c_levels - levels), added + x * (c_added - added)) <= 1e-6:
+                    low = x
+                else:
+                    high = x
+            c_levels, c_added = levels + low * (c_levels - levels), added + low * (c_added - added)
+            c_cost, c_over = c_added * unit, 0.0
+            value = float(key.contribution(c_levels, c_cost).sum())
+            events.append("cut back to fit")
+        moved = float(np.abs(c_levels - levels).max())
+        better = value > best + 1e-9 * max(1.0, abs(best)) and c_over <= 1e-6
+        if better or (over > 1e-6 and c_over < over):
+            if better:
+                taken.append(value)
+            else:  # from a plan that overruns, a step that overruns less: taken, though F may fall
+                events.append("overruns less")
+                taken = [value]
+            levels, expansion, best, added, over = c_levels, c_cost, value, c_added, c_over
             delta = min(1.0, 1.5 * delta)
             events.append("accepted")
             if moved < tol:
@@ -253,8 +279,17 @@ def replay(key: Key, plan, calls: list[Call], start=None) -> dict:
     np.testing.assert_allclose(np.clip(final.box, 0.0, 1.0), region(levels, tol, floor), rtol=0, atol=1e-15)
     assert not calls
     kept = key.contribution(final.plan.levels, final.plan.expansion_cost).sum() >= best - 1e-6 * max(1.0, abs(best))
-    np.testing.assert_array_equal(plan.levels, final.plan.levels if kept else levels)
-    events.append("canonical step kept" if kept else "canonical step lost contribution: the sequence's plan kept")
+    fits = key.overrun(final.plan.levels, float(final.plan.expansions[0])) <= max(over, 1e-6)
+    np.testing.assert_array_equal(plan.levels, final.plan.levels if kept and fits else levels)
+    if not (kept and fits):
+        np.testing.assert_array_equal(plan.expansions, [added])
+    events.append(
+        "canonical step kept"
+        if kept and fits
+        else "canonical step lost contribution: the sequence's plan kept"
+        if not kept
+        else "canonical step overran: the sequence's plan kept"
+    )
     assert plan.iterations == lps + 1
     assert plan.converged is converged
     return {"events": events, "taken": taken, "levels": levels, "lps": lps}
@@ -364,6 +399,10 @@ RULES = {  # a sequence for each way a step can go and a sequence can end: (key,
         None,
     ),
     "a start that overruns the capacity": (lounge(100.0, 1500.0, beta=0.01, lounge={"daily_capacity": 0.2}), [[1.0]]),
+    "a start that overruns where more service pays": (
+        _lounge_at(0.8, 0.2, 1000.0, 30.0, beta=0.02, lounge={"daily_capacity": 0.05}),
+        [[1.0]],
+    ),
     "the first plan expands the lounge": (
         lounge(400.0, 30.0, beta=0.02, b0=-1.0, comp=0.0, lounge={"daily_capacity": 0.05, "expansion_cost_cny": 20.0}),
         None,
@@ -480,11 +519,22 @@ def test_a_start_in_any_precision_is_the_levels_it_stands_for():
     assert plan.levels[0, 0] == pytest.approx(0.300048828125 + 0.25, abs=1e-4)  # the first step: to its region's edge
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the step LPs hold the trips at the current plan, a step is taken on F alone, and the "
-    "canonical step is undone when it loses contribution: the plan can overrun a capacity at the trips it wins",
-)
+def test_from_a_start_that_overruns_where_more_service_pays_the_plan_comes_down_to_fit():
+    """Each step down loses contribution but overruns less: taken, until the plan fits at the trips it wins."""
+    key = _lounge_at(0.8, 0.2, 1000.0, 30.0, beta=0.02, lounge={"daily_capacity": 0.05})
+    start = np.array([[1.0]])
+    assert key.overrun(start) > 0.5 and key.contribution(start).sum() > key.contribution(np.array([[0.8]])).sum()
+    plan = contribution_plan(key.problem(), UNCONSTRAINED, start=start)
+    assert key.overrun(plan.levels) <= 1e-6
+    y = np.linspace(0.0, 1.0, 10_001)
+    fits = np.array([key.overrun(np.array([[x]])) <= 1e-6 for x in y])
+    f = key.contribution(y[fits][:, None])
+    assert np.argmax(f) == len(f) - 1  # F rises up to the capacity: the best plan that fits is on its boundary
+    edge = brentq(lambda x: key.overrun(np.array([[x]])) - 1e-6, y[fits][-1], y[~fits][0], xtol=1e-12)
+    assert plan.levels[0, 0] == pytest.approx(edge, abs=1e-9)  # the bisection's 2^-40 of a step, to spare
+    assert plan.expected_contribution == pytest.approx(float(key.contribution(np.array([[edge]])).sum()), rel=1e-7)
+
+
 def test_the_plan_fits_the_capacity_at_the_trips_it_wins():
     key = lounge(100.0, 1500.0, beta=0.01, lounge={"daily_capacity": 0.03})  # 0.9 lounge uses over the horizon
     y = np.linspace(0.0, 1.0, 100_001)
