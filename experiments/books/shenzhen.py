@@ -91,10 +91,35 @@ description = "The GP baseline's service table and assumptions on the Shenzhen b
     return text
 
 
-def halfstep(*args: str) -> None:
+def halfstep(*args: str | Path) -> None:
+    """Run a halfstep command from the checkout's root, naming files relative to it (as the outputs then say)."""
+    args = tuple(str(a.relative_to(ROOT)) if isinstance(a, Path) and a.is_absolute() else str(a) for a in args)
     cmd = [sys.executable, "-m", "model", *args]
     print("$ halfstep " + " ".join(args), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+#: Capacities the book size grows with it, so that capacity per unit of need stays the segmentation's.
+CAPACITY_KEYS = "".join(
+    f'    "{k}",\n'
+    for k in (
+        "resources.seat_holds.hold_limit_per_flight",
+        "resources.escort_staff.staff_on_duty",
+        "resources.escort_staff.expansion_max",
+        "resources.airport_handling.daily_capacity",
+        "resources.lounge.daily_capacity",
+        "resources.cars.daily_capacity",
+        "resources.cars.expansion_max",
+        "budget.benefits_cny",
+    )
+)
+
+
+#: Capacity keys grown twice: with the book's need by halfstep segment, with the book size by the calibration.
+GROWN = ("hold_limit_per_flight", "staff_on_duty", "expansion_max", "daily_capacity", "benefits_cny")
+GROWN_NOTE = (
+    "ASSUMPTION: the GP baseline's, grown with the book's need (halfstep segment) and with the CALIBRATED book size"
+)
 
 
 def _keys(tiers: list[str], field: str) -> str:
@@ -163,8 +188,8 @@ value = {SHARE_Q3}
 source = "SEEDS.md: Q3 2017 key-account share of the Shenzhen departures' market (revenue), 7.69%"
 {single}
 [[parameters]]
-name = "book size"           # factor on every tier's travellers per account (whole travellers)
-keys = {_keys(quoted, "travellers_per_account")}
+name = "book size"           # factor on every tier's accounts (loyalty units) and on every capacity with them
+keys = {_keys(quoted, "accounts")[:-1]}{CAPACITY_KEYS}]
 scale = true
 bounds = [1.0, 12.0]
 
@@ -218,12 +243,10 @@ def annotate(text: str, segmented: dict, calibrated_names: set[str]) -> str:
                 note = "ESTIMATED by halfstep segment (bucket fares), CALIBRATED fare level"
             elif (section, key) in calibrated_names:
                 note = "CALIBRATED (experiments/books/shenzhen_targets.toml)"
+            elif key in GROWN:
+                note = GROWN_NOTE
             elif (section, key) in base_comments:
                 note = base_comments[(section, key)]
-            elif section == "[[resources]]" and key in ("staff_on_duty", "daily_capacity", "expansion_max"):
-                note = "ASSUMPTION: the baseline's, grown with the book's need by halfstep segment"
-            elif section == "[budget]":
-                note = "ASSUMPTION: the baseline's, grown with the book's need by halfstep segment"
             elif key not in (
                 "name",
                 "kind",
@@ -248,19 +271,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--budget", type=int, default=61, help="Calibration evaluations.")
     args = ap.parse_args(argv)
     BASE.write_text(base_text(), encoding="utf-8")
-    halfstep("validate", str(BASE.relative_to(ROOT)))
-    halfstep("synth-accounts", "--n", str(ACCOUNTS_N), "--seed", str(ACCOUNTS_SEED), "--out", str(ACCOUNTS), "--force")
-    halfstep("segment", str(ACCOUNTS), "--rules", str(RULES), "--out", str(SEGMENTED), "--force")
+    halfstep("validate", BASE)
+    halfstep("synth-accounts", "--n", str(ACCOUNTS_N), "--seed", str(ACCOUNTS_SEED), "--out", ACCOUNTS, "--force")
+    halfstep("segment", ACCOUNTS, "--rules", RULES, "--out", SEGMENTED, "--force")
     seg = tomllib.loads(SEGMENTED.read_text(encoding="utf-8"))
     tiers = [t["name"] for t in seg["tiers"]]
     TARGETS.write_text(targets_text(tiers, list(seg.get("cabins", {})), budget=args.budget), encoding="utf-8")
     if args.no_calibrate:
         return
-    halfstep("calibrate", str(SEGMENTED), "--targets", str(TARGETS), "--out", str(SCENARIO), "--force")
+    halfstep("calibrate", SEGMENTED, "--targets", TARGETS, "--out", SCENARIO, "--force")
     text = SCENARIO.read_text(encoding="utf-8")
-    calibrated = {"travellers_per_account", "trip_rate_shape", ("[flights]", "base_load_factor")}
+    calibrated = {"accounts", "trip_rate_shape", ("[flights]", "base_load_factor")}
     SCENARIO.write_text(annotate(text, seg, calibrated), encoding="utf-8")
-    halfstep("validate", str(SCENARIO.relative_to(ROOT)))
+    halfstep("validate", SCENARIO)
 
 
 if __name__ == "__main__":

@@ -177,4 +177,6 @@ def read_accounts_table(run: str | Path):  # -> pandas.DataFrame
             f"{folder} has no accounts.csv: give a run folder written by 'halfstep run' (a run made before "
             "accounts.csv existed has none: run it again)"
         )
-    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    # text columns as text: a large book's "fix" column is empty for thousands of rows before its first sentence
+    text = {"policy": str, "account": str, "tier": str, "stage": str, "fix": str}
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""], dtype=text, low_memory=False)
