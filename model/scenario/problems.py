@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from model.errors import Problem
-from model.scenario import schema
+from model.scenario import fields, schema
 from model.scenario.schema import Scenario
 
 __all__ = [
@@ -317,10 +317,10 @@ def _describe(annotation: Any) -> str:
 
 
 _VALIDATOR_WORDS = {
-    schema._nonneg: "≥ 0",
-    schema._positive: "> 0",
-    schema._level: "in [0, 1]",
-    schema._name: "(not empty)",
+    fields._nonneg: "≥ 0",
+    fields._positive: "> 0",
+    fields._level: "in [0, 1]",
+    fields._name: "(not empty)",
 }
 _BOUND_SIGNS = ((Ge, "ge", "≥"), (Gt, "gt", ">"), (Le, "le", "≤"), (Lt, "lt", "<"))
 

@@ -1,7 +1,8 @@
 """The scenario: everything DESIGN.md's *Concepts* name, as a validated, frozen object.
 
 A scenario file (TOML) is loaded by :func:`model.scenario.loading.load_scenario`; this module only
-declares its shape, units and bounds. Every field's description gives its unit, and the
+declares its shape, units and bounds: its tables, built from the field types of
+:mod:`model.scenario.fields` (re-exported here). Every field's description gives its unit, and the
 README's scenario reference is generated from these descriptions
 (``halfstep schema --markdown``), so the two cannot drift apart.
 
@@ -14,26 +15,35 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from model.scenario.fields import Count, Level, Name, NonNeg, Positive, PositiveInt, PositiveLevel, Strict
 
 __all__ = [
     "AllocatorSpec",
     "BenefitResource",
     "Budget",
     "ChoiceSpec",
+    "Count",
     "Dimension",
     "Economics",
     "EscortResource",
     "ExpectationsSpec",
     "FlightsSpec",
+    "Level",
     "LoyaltySpec",
     "Meta",
+    "Name",
+    "NonNeg",
+    "Positive",
+    "PositiveInt",
     "Resource",
     "Scenario",
     "Season",
     "SeatHoldResource",
     "SimulationSpec",
+    "Strict",
     "Tier",
     "TimeSpec",
     "ValueSpec",
@@ -44,46 +54,6 @@ PLAN_POLICIES = ("uniform", "standard", "halfstep", "fullstep", "unconstrained",
 #: Every policy a run can compare; ``clairvoyant`` (a reference, not a bound) plans with a replication's
 #: realized requests, so it has one plan per replication and only a run makes it.
 POLICIES = (*PLAN_POLICIES, "clairvoyant")
-
-
-def _level(x: float) -> float:
-    if not 0.0 <= x <= 1.0:
-        raise PydanticCustomError("level", "must be a level in [0, 1]")
-    return x
-
-
-def _nonneg(x: float) -> float:
-    if x < 0:
-        raise PydanticCustomError(
-            "nonneg", "must be ≥ 0 (counts, rates, capacities, money and durations cannot be negative)"
-        )
-    return x
-
-
-def _positive(x: float) -> float:
-    if not x > 0:
-        raise PydanticCustomError("positive", "must be > 0")
-    return x
-
-
-def _name(x: str) -> str:
-    if not x.strip():
-        raise PydanticCustomError("name", "must be a non-empty name")
-    return x
-
-
-Level = Annotated[float, AfterValidator(_level)]
-NonNeg = Annotated[float, AfterValidator(_nonneg)]
-Positive = Annotated[float, AfterValidator(_positive)]
-Count = Annotated[int, AfterValidator(_nonneg)]
-PositiveInt = Annotated[int, AfterValidator(_positive)]
-Name = Annotated[str, AfterValidator(_name)]
-
-
-class Strict(BaseModel):
-    """Base for every scenario table: unknown keys, coercions, NaN and ±inf are refused."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Meta(Strict):
@@ -114,7 +84,7 @@ class ValueSpec(Strict):
     weak_value: Level = Field(
         0.3, description="ρ: value of service between hΔ and Δ above the reference, per unit of full value."
     )
-    default_step: Annotated[Level, AfterValidator(_positive)] = Field(
+    default_step: PositiveLevel = Field(
         0.2, description="Δ used where the next tier expects no more, or for the top tier (level units)."
     )
 
@@ -158,7 +128,7 @@ class LoyaltySpec(Strict):
     experience_window_trips: PositiveInt = Field(
         20, description="Trips in the experience window (20: every level on a 0.05 grid is a whole number of trips)."
     )
-    experience_smoothing: Annotated[Level, AfterValidator(_positive)] = Field(
+    experience_smoothing: PositiveLevel = Field(
         0.15,
         description="α: weight of the latest trip in the experienced level (experience = 'moving_average').",
     )
@@ -230,7 +200,7 @@ class EscortResource(_ResourceBase):
     staff_on_duty: list[Count] = Field(
         description="Escort staff on duty in each hour of the day (24 whole numbers).", min_length=24, max_length=24
     )
-    max_utilization: Annotated[Level, AfterValidator(_positive)] = Field(
+    max_utilization: PositiveLevel = Field(
         0.8,
         description="Share of on-duty staff-hours the allocator may plan to use, hour by hour (queues explode near 100%).",
     )
@@ -241,7 +211,7 @@ class EscortResource(_ResourceBase):
     patience_minutes: Positive | None = Field(
         None, description="An escort not started within this many minutes has failed; absent = no limit."
     )
-    max_wait_share: Annotated[Level, AfterValidator(_positive)] | None = Field(
+    max_wait_share: PositiveLevel | None = Field(
         None,
         description="Erlang sizing (needs patience_minutes): each hour's utilization cap is the largest at which, by "
         "Erlang C at the hour's rostered staff, at most this share of escorts would wait longer than the patience "
@@ -325,7 +295,7 @@ class Tier(Strict):
         default_factory=dict, description="Levels under the 'standard' policy (the service table's row); missing = 0."
     )
     floor: dict[Name, Level] = Field(default_factory=dict, description="Contractual minimum levels; missing = 0.")
-    step: dict[Name, Annotated[Level, AfterValidator(_positive)]] = Field(
+    step: dict[Name, PositiveLevel] = Field(
         default_factory=dict, description="Explicit Δ per dimension, overriding the gap to the next tier."
     )
     nesting_exempt: list[Name] = Field(

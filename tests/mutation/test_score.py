@@ -19,7 +19,7 @@ from tests.mutation.report import EQUIVALENT, SCORE, THRESHOLD, load_equivalents
 
 #: The core a mutation run must cover: the value function, the allocator (LP build and its columns, nesting, the
 #: contribution iterations), delivery, choice and loyalty, the escort pool, the simulator's per-trip
-#: logic, the statistics and the sweep store that resumes.
+#: logic (its trip loop and the capacity its trips draw on), the statistics and the sweep store that resumes.
 CORE = (
     "model/allocation/value.py",
     "model/allocation/allocator.py",
@@ -29,6 +29,7 @@ CORE = (
     "model/simulation/loyalty.py",
     "model/simulation/escort.py",
     "model/simulation/simulator.py",
+    "model/simulation/capacity.py",
     "model/stats.py",
     "model/sweep/store.py",
 )

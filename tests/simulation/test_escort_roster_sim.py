@@ -40,12 +40,12 @@ def _fixed_durations(lead: float, minutes: float) -> dict:
 
 def test_no_escort_outlasts_the_travellers_time_at_the_airport():
     rep = _replicate(_fixed_durations(lead=60.0, minutes=500.0), np.array([[0.0, 1.0], [0.0, 1.0]]))
-    spans = np.array([end - start for start, end in rep.pool.busy])
+    spans = np.array([end - start for start, end in rep.capacity.pool.busy])
     assert len(spans) > 30
     assert spans == pytest.approx(60.0, abs=1e-9)  # cut at the departure, 60 minutes after arrival
     # a short escort is not cut
     rep = _replicate(_fixed_durations(lead=60.0, minutes=20.0), np.array([[0.0, 1.0], [0.0, 1.0]]))
-    assert np.array([e - s for s, e in rep.pool.busy]) == pytest.approx(20.0, abs=1e-9)
+    assert np.array([e - s for s, e in rep.capacity.pool.busy]) == pytest.approx(20.0, abs=1e-9)
 
 
 def test_an_escort_not_started_before_the_departure_has_failed():
@@ -54,8 +54,8 @@ def test_an_escort_not_started_before_the_departure_has_failed():
     rep = _replicate(d, np.array([[0.0, 1.0], [0.0, 1.0]]))
     o = rep.outcome
     assert o.kpis["failures_escort"] > 0
-    assert all(w <= 60.0 + 1e-9 for w in rep.pool.waits)  # nobody waits past the departure
-    assert all(e - s <= 60.0 + 1e-9 for s, e in rep.pool.busy)
+    assert all(w <= 60.0 + 1e-9 for w in rep.capacity.pool.waits)  # nobody waits past the departure
+    assert all(e - s <= 60.0 + 1e-9 for s, e in rep.capacity.pool.busy)
 
 
 def _with_senior(d: dict) -> dict:
@@ -71,7 +71,7 @@ def test_a_senior_escort_is_the_trips_escort_not_a_second_one():
     d = _with_senior(_fixed_durations(lead=120.0, minutes=20.0))
     rep = _replicate(d, np.array([[0.0, 0.5, 0.5], [0.0, 0.5, 0.5]]))
     t = rep.outcome
-    spans = np.array([e - s for s, e in rep.pool.busy])
+    spans = np.array([e - s for s, e in rep.capacity.pool.busy])
     # each account's quota: half its trips get the senior escort — and with it the escort, so no trip gets a
     # 20-minute escort, and none gets 20 + 60
     assert spans == pytest.approx(60.0, abs=1e-9)
@@ -93,7 +93,7 @@ def test_added_staff_hours_are_on_duty_and_paid_as_an_expansion():
     s = build(d)
     plan = make_plan(s, "halfstep")
     rep = _replicate(d, plan.levels, hours_added=added)
-    staffed = rep.pool.staffed_minutes_by_hour() / 60.0
+    staffed = rep.capacity.pool.staffed_minutes_by_hour() / 60.0
     base = np.array(d["resources"][1]["staff_on_duty"], dtype=float) * 30
     assert staffed - base == pytest.approx(added)
     k = rep.outcome.kpis
@@ -120,4 +120,4 @@ def test_a_senior_escort_brings_the_escort_even_when_the_plan_forgot_it():
     delivered = rep.tally.delivered
     assert delivered[:, 2].sum() > 0
     assert delivered[:, 1].sum() == delivered[:, 2].sum()
-    assert np.array([e - s for s, e in rep.pool.busy]) == pytest.approx(60.0, abs=1e-9)
+    assert np.array([e - s for s, e in rep.capacity.pool.busy]) == pytest.approx(60.0, abs=1e-9)

@@ -73,12 +73,12 @@ def test_escort_queue_matches_erlang_c():
         rngs = streams(11, rep)
         r = _Replication(s, plan, draw_trips(s, rngs), draw_base_demand(s, rngs["base"]))
         o = r.run()
-        steady = np.asarray(r.pool.arrived_at) >= WARM_UP_DAYS * 1440.0
+        steady = np.asarray(r.capacity.pool.arrived_at) >= WARM_UP_DAYS * 1440.0
         assert steady.sum() > 0.85 * len(steady)
         # no patience limit: only a traveller of the time-0 queue may miss a departure
         assert o.kpis["failures_escort"] <= (~steady).sum()
-        p_wait.append(float(np.mean(np.asarray(r.pool.waited)[steady])))
-        w_mean.append(float(np.mean(np.asarray(r.pool.waits)[steady])))
+        p_wait.append(float(np.mean(np.asarray(r.capacity.pool.waited)[steady])))
+        w_mean.append(float(np.mean(np.asarray(r.capacity.pool.waits)[steady])))
     a = lam * mean
     pw = erlang_c(c, a)
     wq = pw / (c / mean - lam)
