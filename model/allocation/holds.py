@@ -18,7 +18,8 @@ from statistics import NormalDist
 import numpy as np
 
 from model.allocation.demand import base_load_multipliers, expected_trips
-from model.scenario.schema import Scenario, SeatHoldResource
+from model.scenario.schema import Scenario
+from model.scenario.supply import SeatHoldResource
 
 __all__ = [
     "FareClasses",

@@ -23,7 +23,8 @@ import math
 import numpy as np
 
 from model.allocation.demand import expected_requests
-from model.scenario.schema import EscortResource, Scenario
+from model.scenario.schema import Scenario
+from model.scenario.supply import EscortResource
 
 __all__ = ["erlang_c", "hourly_utilization", "wait_beyond"]
 

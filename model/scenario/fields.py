@@ -3,8 +3,9 @@
 A level is a share in [0, 1]; counts, rates, capacities, money and durations are never
 negative; names are not empty. Each bound is a validator of its own, so a message can say
 what a key allows (:mod:`model.scenario.problems` words each one). :class:`Strict` is the
-base of every table. The scenario (:mod:`model.scenario.schema`) is built from these, and so
-are the other files' schemas: experiment files, calibration targets, segmentation rules.
+base of every table. The scenario (:mod:`model.scenario.schema` and :mod:`model.scenario.supply`)
+is built from these, and so are the other files' schemas: experiment files, calibration targets,
+segmentation rules.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from model.scenario.schema import BenefitResource, EscortResource, Scenario, SeatHoldResource
+from model.scenario.schema import Scenario
+from model.scenario.supply import BenefitResource, EscortResource, SeatHoldResource
 
 __all__ = ["scenario_reference"]
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from model.scenario.schema import EscortResource
+from model.scenario.supply import EscortResource
 
 __all__ = ["EscortPool", "roster_by_day"]
 
