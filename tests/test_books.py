@@ -37,7 +37,19 @@ def test_the_targets_file_names_every_tier_and_validates(tmp_path):
     ]
     assert spec.targets[2].value == 0.0769 and spec.targets[3].overrides == ["time.horizon_days=273"]
     size = next(p for p in spec.parameters if p.name == "book size")
-    assert size.key_paths == [f"tiers.{t}.travellers_per_account" for t in tiers]
+    # the book grows by its accounts (loyalty units), and every capacity and the budget with them
+    assert size.key_paths[: len(tiers)] == [f"tiers.{t}.accounts" for t in tiers]
+    assert set(size.key_paths[len(tiers) :]) == {
+        "resources.seat_holds.hold_limit_per_flight",
+        "resources.escort_staff.staff_on_duty",
+        "resources.escort_staff.expansion_max",
+        "resources.airport_handling.daily_capacity",
+        "resources.lounge.daily_capacity",
+        "resources.cars.daily_capacity",
+        "resources.cars.expansion_max",
+        "budget.benefits_cny",
+    }
+    assert size.scale
     short = TargetsFile.model_validate(tomllib.loads(shenzhen.targets_text(tiers, ["y"], single_trip=False)))
     assert "single_trip_share" not in [t.statistic for t in short.targets]
     assert "trip dispersion" not in [p.name for p in short.parameters]
