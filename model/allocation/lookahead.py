@@ -14,7 +14,9 @@ weighted alike), each period's PV taken against its own reference r_j, and keeps
 levels: the rolling plan re-plans every period. With k = 0 it is the allocator itself (this
 module is not called). The step Δ of each tier is today's throughout, as in a multi-period
 run's planning of one period. The objectives ``value`` and ``net_value`` solve one k-period
-LP (or MILP, below: :func:`lookahead_path`, built by :mod:`model.allocation.path_lp`).
+LP (or MILP, below: :func:`lookahead_path`, built by :mod:`model.allocation.path_lp`);
+``contribution`` solves a sequence of such LPs over the path
+(:mod:`model.allocation.contribution_path`, whose docstring says how it keeps the plan exact).
 
 **Exactness** (``value``, ``net_value``). u is concave and nondecreasing, so a period's PV,
 Σ w·u(y − r), is concave in (y, r) and nonincreasing in r: the segment encoding of the
@@ -36,9 +38,7 @@ say so.
 **Not modelled.** The planner sees a tier's expectation, not its accounts': the dynamics are
 the tier's, as if each account experienced the planned level. The floor is ``floor_share``
 of the expectation the plan starts from (a multi-period run floors each account at its first
-period's expectation, which a later period's plan does not see). The objective
-``contribution`` (a sequence of LPs in the trips PV wins) is not supported with a lookahead:
-:func:`lookahead_plan` refuses it, naming the keys.
+period's expectation, which a later period's plan does not see).
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from model.allocation.allocator import AllocatorLP, allocate, plan_from_solution
+from model.allocation.contribution import contribution_plan
+from model.allocation.contribution_path import ContributionPath, contribution_path
 from model.allocation.lp import LinearProgram, Solution, solve
 from model.allocation.path_lp import BIG_M, PathLP, build_path_lp, check_path_policy
 from model.allocation.paths import CAP_TOLERANCE, Lookahead, dynamics, path_objective, references
@@ -57,13 +59,14 @@ from model.allocation.plan import Plan
 from model.allocation.problem import PlanningProblem
 from model.allocation.spec import LPSpec
 from model.allocation.ties import canonical_solution
-from model.errors import Problem, ScenarioError
 
 __all__ = [
     "BIG_M",
     "CAP_TOLERANCE",
+    "ContributionPath",
     "Lookahead",
     "LookaheadPath",
+    "contribution_path",
     "dynamics",
     "lookahead_path",
     "lookahead_plan",
@@ -94,9 +97,10 @@ def lookahead_path(problem: PlanningProblem, spec: LPSpec, k: int | None = None)
     The objective is the allocator LP's (net value, or perceived value): the LP (κ_up ≥
     κ_down) is solved first; its levels are kept when every later period's lead cap holds at
     the references they create (then they are optimal, see the module's note), otherwise the
-    MILP is solved. κ_down > κ_up goes to the MILP directly.
+    MILP is solved. κ_down > κ_up goes to the MILP directly. The contribution objective's path
+    is :func:`~model.allocation.contribution_path.contribution_path`.
     """
-    _refuse(problem, spec)
+    check_path_policy(problem, spec)
     a = problem.scenario.allocator
     k = a.lookahead if k is None else k
     dyn = dynamics(problem)
@@ -148,35 +152,24 @@ def lookahead_path(problem: PlanningProblem, spec: LPSpec, k: int | None = None)
     )
 
 
-def _refuse(problem: PlanningProblem, spec: LPSpec) -> None:
-    a = problem.scenario.allocator
-    if a.objective == "contribution":
-        raise ScenarioError(
-            problem.scenario.scenario.name,
-            [
-                Problem(
-                    "allocator.lookahead",
-                    "a plan that looks ahead is built for allocator.objective = 'value' or 'net_value' (LPs); the "
-                    "'contribution' objective is a sequence of LPs in the trips PV wins and has no lookahead: set "
-                    "allocator.objective to 'net_value' or 'value', or allocator.lookahead = 0",
-                    a.lookahead,
-                )
-            ],
-        )
-    check_path_policy(problem, spec)
-
-
 def lookahead_plan(problem: PlanningProblem, spec: LPSpec) -> Plan:
     """An LP policy's plan that looks ahead ``allocator.lookahead`` periods: period 0's levels of the k-period optimum.
 
-    With expectations that do not move (κ_up = κ_down = 0) every period is today's problem
-    again: the plan is the allocator's own (:func:`~model.allocation.allocator.allocate`).
+    Under ``allocator.objective = "contribution"`` the k-period optimum is the sequence of LPs
+    of :func:`~model.allocation.contribution_path.contribution_path`; under the others, the
+    LP (or MILP) of :func:`lookahead_path`. With expectations that do not move (κ_up = κ_down
+    = 0) every period is today's problem again: the plan is the allocator's own
+    (:func:`~model.allocation.allocator.allocate`, or under contribution
+    :func:`~model.allocation.contribution.contribution_plan`).
     """
-    _refuse(problem, spec)
+    check_path_policy(problem, spec)
     dyn = dynamics(problem)
     k = problem.scenario.allocator.lookahead
+    contribution = problem.scenario.allocator.objective == "contribution"
     if dyn.up == 0.0 and dyn.down == 0.0:
-        return allocate(problem, spec)
+        return contribution_plan(problem, spec) if contribution else allocate(problem, spec)
+    if contribution:
+        return contribution_path(problem, spec, k).plan
     path = lookahead_path(problem, spec, k)
     notes = [
         f"looks ahead {k} period{'s' if k != 1 else ''} ({path.method}): the expectations move toward the planned "
