@@ -111,10 +111,11 @@ def lp_plan(problem: PlanningProblem, spec: LPSpec) -> Plan:
     ``contribution``: the sequence of LPs of :mod:`model.allocation.contribution`; ``value``:
     the most perceived value for the budget (service costs only in the capacity and budget
     rows); ``net_value``: PV − cost with trips held at the reference share. With
-    ``allocator.lookahead`` > 0 the plan looks ahead (:mod:`model.allocation.lookahead`).
+    ``allocator.lookahead`` > 0 the plan looks ahead (:mod:`model.allocation.lookahead`; under
+    ``contribution``, :mod:`model.allocation.contribution_path`).
     """
     objective = problem.scenario.allocator.objective
-    if problem.scenario.allocator.lookahead > 0:  # the plan that looks ahead (LP objectives only: refuses the other)
+    if problem.scenario.allocator.lookahead > 0:  # the plan that looks ahead, under any objective
         if objective == "value":
             spec = replace(spec, maximize="perceived value")
         return lookahead_plan(problem, spec)

@@ -215,12 +215,13 @@ class AllocatorSpec(Strict):
     lead: NonNeg = Field(0.5, description="Lead of the 'lead' policy, in steps (0.5 = halfstep, 1 = fullstep).")
     lookahead: Count = Field(
         0,
-        description="Periods the LP policies look ahead (objective 'value' or 'net_value'): the plan maximizes "
-        "the sum of this period's objective and the next k periods', in which each tier's expectation moves "
-        "toward the planned level by expectations.adapt_up / adapt_down (never below floor_share of today's), so "
-        "a lead today is priced by the higher reference it leaves. 0 = myopic (every period planned on its own). "
-        "An LP when adapt_up ≥ adapt_down (a MILP if a later period's lead cap needs it), a MILP otherwise; "
-        "objective 'contribution' is refused.",
+        description="Periods the LP policies look ahead: the plan maximizes the sum of this period's objective and "
+        "the next k periods', in which each tier's expectation moves toward the planned level by "
+        "expectations.adapt_up / adapt_down (never below floor_share of today's), so a lead today is priced by the "
+        "higher reference it leaves. 0 = myopic (every period planned on its own). Objectives 'value' and "
+        "'net_value': an LP when adapt_up ≥ adapt_down (a MILP if a later period's lead cap needs it), a MILP "
+        "otherwise. Objective 'contribution': a sequence of LPs over the path, each period's PV and the competitor's "
+        "judged against its own reference.",
     )
     objective: Literal["contribution", "value", "net_value"] = Field(
         "contribution",

@@ -242,10 +242,11 @@ def test_a_later_lead_cap_the_lp_would_loosen_goes_to_the_milp(monkeypatch):
     assert any("MILP" in note for note in plan.notes)
 
 
-def test_contribution_with_a_lookahead_is_refused():
-    s = build(_scenario(objective="contribution"))
-    with pytest.raises(ScenarioError, match=r"allocator\.lookahead.*'contribution'.*allocator\.lookahead = 0"):
-        make_plan(s, "halfstep")
+def test_contribution_with_a_lookahead_plans_on_contribution():
+    """No longer refused: the plan is the contribution path's (tests/allocation/test_lookahead_contribution.py)."""
+    plan = make_plan(build(_scenario(objective="contribution")), "halfstep")
+    assert plan.objective == "contribution"
+    assert any("looks ahead 1 period on contribution" in note for note in plan.notes)
 
 
 def test_a_uniform_plan_with_a_lookahead_is_refused():
