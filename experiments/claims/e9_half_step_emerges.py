@@ -35,7 +35,7 @@ planned lead per tier (value-weighted steps above the reference) is reported bes
 
 **Size.** Reduced: κ_up 0, 0.2, 0.5 × leads 0, 0.25, 0.5, 0.75, 1, 1.5 × 8 replications of
 12 quarters (144 twelve-quarter runs), and the looking-ahead comparison at κ_up 0.2 and 0.5
-(32 runs; each quarter's plan a sequence of 5-quarter LPs): about 10 minutes on 2 workers.
+(32 runs; each quarter's plan a sequence of 5-quarter LPs): about 5 minutes on 2 workers.
 Full (``--full``): κ_up 0, 0.1, 0.2, 0.3, 0.5 × leads 0 to 1.5 by 0.125 × 40 replications
 (2,600 runs, and 480 looking ahead: about an hour).
 
