@@ -47,7 +47,9 @@ def test_a_losing_account_is_named_with_the_service_that_would_make_it_pay(tmp_p
     run = _run(tmp_path, _costly_lounge())
     losing = model.accounts(run, policy="standard", losing=True)
     assert len(losing) > 0 and (losing.contribution < 0).all()
-    assert list(losing.contribution) == sorted(losing.contribution, reverse=True)
+    assert list(losing.contribution) == sorted(losing.contribution)  # the one that loses most first
+    worst = model.accounts(run, policy="standard", losing=True, top=1)
+    assert worst.contribution.iloc[0] == losing.contribution.min()
     high = losing[losing.tier == "high"]
     assert len(high) > 0
     assert all(f.startswith("pays without lounge (") for f in high.fix)

@@ -15,7 +15,8 @@ __all__ = ["accounts_html", "accounts_markdown", "print_accounts", "select_accou
 def select_accounts(
     df: Any, policy: str | None = None, top: int | None = None, losing: bool = False, tier: str | None = None
 ) -> Any:
-    """The rows of one policy (halfstep if it ran, else the first), best contribution first, filtered."""
+    """The rows of one policy (halfstep if it ran, else the first), filtered: best contribution first, or, of the
+    losing accounts, the one that loses most first (so ``top`` gives the worst)."""
     policies = list(dict.fromkeys(df["policy"]))
     if policy is None:
         policy = "halfstep" if "halfstep" in policies else policies[0]
@@ -24,7 +25,7 @@ def select_accounts(
         rows = rows[rows["tier"].astype(str) == tier]
     if losing:
         rows = rows[rows["contribution"] < 0]
-    rows = rows.sort_values("contribution", ascending=False, kind="stable")
+    rows = rows.sort_values("contribution", ascending=losing, kind="stable")
     return rows.head(top) if top is not None else rows
 
 
@@ -53,7 +54,8 @@ def print_accounts(console: Console, rows: Any, policy: str, losing: bool) -> No
         return
     kind = "losing accounts" if losing else "accounts"
     t = Table(
-        title=f"{kind} under {policy}, by contribution (CNY over the horizon; mean of the replications)",
+        title=f"{kind} under {policy}, {'most lost first' if losing else 'by contribution'} "
+        "(CNY over the horizon; mean of the replications)",
         title_justify="left",
     )
     for col in ("account", "tier", "flown", "revenue", "cost to serve", "contribution", "95% CI", "PV/trip", "stage"):
