@@ -407,6 +407,33 @@ RULES = {  # a sequence for each way a step can go and a sequence can end: (key,
         lounge(400.0, 30.0, beta=0.02, b0=-1.0, comp=0.0, lounge={"daily_capacity": 0.05, "expansion_cost_cny": 20.0}),
         None,
     ),
+    # the first plan stops at the reference and expands the lounge to fit (it would overrun 3× without): the first
+    # step is measured against its contribution and overrun with that expansion and its cost, and cut back to fit
+    "the first plan fits by an expansion": (
+        lounge(100.0, 30.0, beta=0.01, lounge={"daily_capacity": 0.05, "expansion_cost_cny": 300.0}),
+        None,
+    ),
+    "a step from a start that fits is cut back to fit": (
+        lounge(100.0, 1500.0, beta=0.01, lounge={"daily_capacity": 0.03}),
+        [[0.0]],
+    ),
+    # the start overruns by 2%; a step that moves service to the dimension that wins trips fits at the start's
+    # trips but overruns more at its own: refused, until a step overruns less
+    "from a start that overruns, a step that overruns more is refused": (
+        Key(dims=(Dim("cheap", 50.0, 10.0), Dim("rich", 2000.0, 10.0)), beta=0.01, lounge={"daily_capacity": 0.525}),
+        [[1.0, 0.0]],
+    ),
+    # one step, refused: the canonical step starts from a plan that overruns at the trips it wins, where a region
+    # of the tolerance with its lower side has no plan that fits; it goes below it, down to the floors
+    "the cap ends the sequence at a plan that overruns": (
+        Key(
+            dims=(Dim("cheap", 50.0, 10.0), Dim("rich", 2000.0, 10.0)),
+            beta=0.01,
+            lounge={"daily_capacity": 0.525},
+            allocator={"slp_max_iterations": 1},
+        ),
+        [[1.0, 0.0]],
+    ),
     # a coarse tolerance and levels on a binary grid (Δ = 0.25 or 0.5 from r = 0.5): steps of exactly the tolerance
     "a move of exactly the tolerance is a move": (
         _lounge_at(0.5, 0.5, 800.0, 400.0, beta=0.01, b0=-1.0, allocator={"slp_tolerance": 0.25}),
