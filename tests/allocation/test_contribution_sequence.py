@@ -14,7 +14,9 @@ quarter of the level range, grows ×1.5 (to the whole range) when the true F ris
 it does not; the sequence stops when an accepted step moves less than the tolerance, or when a
 rejected one leaves a region below it, moved less than it, or was not expected to gain; the last
 step is solved once more (canonically) in a region of the tolerance, and kept unless it loses
-contribution. Every LP is counted, the inner ones go to HiGHS directly, and the time is the sum.
+contribution or overruns more. A step is taken only if it also fits the capacities and the budget
+at the trips it wins; one that gains but overruns is cut back to the boundary, and from a start
+that overruns, a step that overruns less is taken. Every LP is counted, the inner ones go to HiGHS directly, and the time is the sum.
 """
 
 from __future__ import annotations
