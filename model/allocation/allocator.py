@@ -72,7 +72,7 @@ def plan_from_levels(
     added = np.zeros(24) if escort_hours_added is None else np.asarray(escort_hours_added, dtype=float)
     if rt.escort is not None:
         expansions[rt.escort] = added.sum()
-    exp_cost = float(np.nansum(expansions * np.nan_to_num(rt.expansion_cost)))
+    exp_cost = rt.cost_of_expansions(expansions)
     margin = scenario.economics.incremental_margin
     revenue = n * np.array([scenario.tier_fare_cny(t) for t in scenario.tiers], dtype=float)
     contribution = float((margin * revenue - served_cost.sum(axis=1)).sum()) - exp_cost - rt.roster_cost

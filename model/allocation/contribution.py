@@ -24,6 +24,7 @@ ties (kept unless it loses contribution or overruns more). The plan records the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -36,7 +37,7 @@ from model.allocation.spec import LPSpec
 from model.allocation.value import competitor_value, perceived_value
 from model.errors import InfeasibleError
 
-__all__ = ["ContributionModel", "contribution_model", "contribution_plan", "overrun", "priced"]
+__all__ = ["ContributionModel", "contribution_model", "contribution_plan", "farthest_fit", "overrun", "priced"]
 
 #: A plan fits when no row exceeds its limit at the plan's own trips by more than this share.
 FIT = 1e-6
@@ -149,6 +150,21 @@ def overrun(problem: PlanningProblem, model: ContributionModel, levels: np.ndarr
     return max(0.0, float(max(excess)))
 
 
+def farthest_fit(overrun_at: Callable[[float], float]) -> float:
+    """The largest share t of a segment whose point still fits (``overrun_at(t) ≤ FIT``), its start fitting.
+
+    Bisection to 2⁻⁴⁰ of the segment.
+    """
+    low, high = 0.0, 1.0
+    for _ in range(40):
+        t = 0.5 * (low + high)
+        if overrun_at(t) <= FIT:
+            low = t
+        else:
+            high = t
+    return low
+
+
 def _to_boundary(
     problem: PlanningProblem,
     model: ContributionModel,
@@ -162,16 +178,13 @@ def _to_boundary(
     share of the segment.
     """
     levels, expanded, hours = fitting
-    low, high = 0.0, 1.0
-    for _ in range(40):
-        t = 0.5 * (low + high)
-        at = levels + t * (candidate.levels - levels)
-        if overrun(problem, model, at, expanded + t * (candidate.expansions - expanded)) <= FIT:
-            low = t
-        else:
-            high = t
+    low = farthest_fit(
+        lambda t: overrun(
+            problem, model, levels + t * (candidate.levels - levels), expanded + t * (candidate.expansions - expanded)
+        )
+    )
     expansions = expanded + low * (candidate.expansions - expanded)
-    cost = float(np.nansum(expansions * np.nan_to_num(problem.resources.expansion_cost)))
+    cost = problem.resources.cost_of_expansions(expansions)
     return replace(
         candidate,
         levels=levels + low * (candidate.levels - levels),

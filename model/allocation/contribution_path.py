@@ -68,32 +68,21 @@ period's capacity or budget adds to the linearized path contribution.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from model.allocation.allocator import allocate, plan_from_solution
-from model.allocation.contribution import FIT, _step, contribution_model, priced
-from model.allocation.lp import LinearProgram, Solution, solve
-from model.allocation.path_lp import PathLP, build_path_lp, check_path_policy
-from model.allocation.paths import (
-    at_references,
-    dynamics,
-    kinks,
-    path_contribution,
-    path_overrun,
-    period_problems,
-    piece_references,
-    pieces_at,
-    references,
-)
+from model.allocation.allocator import plan_from_solution
+from model.allocation.contribution import FIT, priced
+from model.allocation.lp import Solution
+from model.allocation.path_lp import PathLP, check_path_policy
+from model.allocation.path_step import PathPoint, PathStep
+from model.allocation.paths import dynamics, kinks, references
 from model.allocation.plan import Plan
 from model.allocation.problem import PlanningProblem
 from model.allocation.spec import LPSpec
 from model.allocation.ties import canonical_solution
-from model.allocation.value import competitor_value, perceived_value
-from model.errors import InfeasibleError, SolverError
+from model.errors import SolverError
 
 __all__ = ["PROBE", "REGION", "ContributionPath", "contribution_path"]
 
@@ -101,16 +90,6 @@ __all__ = ["PROBE", "REGION", "ContributionPath", "contribution_path"]
 REGION = 0.25
 #: The trust region a probe past the kinks of the dynamics starts with: the whole range of a level.
 PROBE = 1.0
-
-
-@dataclass(frozen=True)
-class _Point:
-    """A path the sequence stands at: every period's levels, expansions and escort hours added."""
-
-    levels: np.ndarray  # (k + 1, T, D)
-    expansions: np.ndarray  # (k + 1, K)
-    hours: np.ndarray  # (k + 1, 24)
-    costs: np.ndarray  # (k + 1,) CNY of each period's expansions
 
 
 @dataclass(frozen=True)
@@ -128,148 +107,11 @@ class ContributionPath:
     plan: Plan  # period 0's
 
 
-class _Path:
-    """The path's true contribution and fit, and the LP of a step from it."""
-
-    def __init__(self, problem: PlanningProblem, spec: LPSpec, k: int) -> None:
-        self.problem, self.spec, self.k = problem, spec, k
-        # the inner steps go to HiGHS directly, as in the one-period sequence
-        self.inner = "direct" if problem.scenario.allocator.solver == "highs" else None
-        self.build = self.solve = 0.0  # seconds
-
-    def value(self, pt: _Point) -> float:
-        return path_contribution(self.problem, pt.levels, pt.costs)
-
-    def overrun(self, pt: _Point) -> float:
-        return path_overrun(self.problem, self.spec, pt.levels, pt.expansions)
-
-    def cost(self, expansions: np.ndarray) -> float:
-        return float(np.nansum(expansions * np.nan_to_num(self.problem.resources.expansion_cost)))
-
-    def myopic(self) -> _Point:
-        """The myopic path: each period's net-value plan at the references the earlier ones create."""
-        plans: list[Plan] = []
-        dyn = dynamics(self.problem)
-        for j in range(self.k + 1):
-            problem = self.problem
-            if j:
-                e, r = references(dyn, np.stack([p.levels for p in plans] + [plans[-1].levels]))
-                problem = at_references(self.problem, e[j], r[j])
-            plans.append(allocate(problem, self.spec, canonical=False, interface=self.inner))
-            self.build, self.solve = self.build + plans[-1].build_seconds, self.solve + plans[-1].solve_seconds
-        return _Point(
-            levels=np.stack([p.levels for p in plans]),
-            expansions=np.stack([p.expansions for p in plans]),
-            hours=np.stack([p.escort_hours_added for p in plans]),
-            costs=np.array([p.expansion_cost for p in plans]),
-        )
-
-    def lp(self, pt: _Point, delta: float, probe: str | None = None) -> tuple[PathLP, np.ndarray]:
-        """The step's k-period LP: PV weighted by what it wins, trips at the current path, the trust region δ.
-
-        ``probe`` ("up" or "down"): the dynamics by the other piece wherever one is within δ on that side of the
-        path (:func:`~model.allocation.paths.pieces_at`). Also the references the LP's pieces give the current
-        path (its own, or, probing, lower ones).
-        """
-        t0 = time.perf_counter()
-        lam, weight = self.problem.scenario.value.loss_aversion, self.problem.values.weight
-        periods = period_problems(self.problem, pt.levels)
-        pieces = pieces_at(self.problem, self.spec, pt.levels, flip=delta if probe else 0.0, side=probe or "up")
-
-        def build(floor: bool) -> PathLP:
-            steps = [_step(p, contribution_model(p), y, delta, floor) for p, y in zip(periods, pt.levels, strict=True)]
-            if not self.k:
-                return build_path_lp(self.problem, self.spec, 0, periods=steps)
-            # −PV_comp(r_j) = Σ_d w·λ·(r_j − competitor), weighted as PV is
-            r_cost = np.array([(s.requests[:, None] * lam * weight).ravel() for s in steps[1:]])
-            return build_path_lp(self.problem, self.spec, self.k, periods=steps, r_cost=r_cost, pieces=pieces)
-
-        try:
-            built = build(floor=True)
-        except InfeasibleError:  # the path overruns a capacity at the trips it wins: room to go down
-            built = build(floor=False)
-        self.build += time.perf_counter() - t0
-        return built, piece_references(self.problem, pt.levels, pieces)
-
-    def run(self, lp: LinearProgram, interface: str | None) -> Solution:
-        a = self.problem.scenario.allocator
-        solution = solve(lp, a.solver, a.time_limit_seconds, interface or a.interface)
-        self.build, self.solve = self.build + solution.load_seconds, self.solve + solution.solve_seconds
-        return solution
-
-    def read(self, built: PathLP, solution: Solution) -> tuple[_Point, np.ndarray]:
-        """The path an LP's solution stands for (read as the allocator reads a plan) and its references (k, T, D)."""
-        rt = self.problem.resources
-        x = np.where(solution.x == 0.0, 0.0, solution.x)  # −0.0 → 0.0
-        levels, expansions, hours = [], [], []
-        for b, off in zip(built.blocks, built.offsets, strict=True):
-            levels.append(np.clip(np.clip(x[off + b.y], b.lo, b.hi), 0.0, 1.0))
-            added, used = np.zeros(len(rt.names)), np.zeros(24)
-            for k, col in b.e.items():
-                added[k] = x[off + col]
-            for h, col in b.eh.items():
-                used[h] = x[off + col]
-            if rt.escort is not None:
-                added[rt.escort] = used.sum()
-            expansions.append(added)
-            hours.append(used)
-        costs = np.array([self.cost(e) for e in expansions])
-        refs = np.array([x[c] for c in built.refs]).reshape(self.k, *levels[0].shape)
-        return _Point(np.stack(levels), np.stack(expansions), np.stack(hours), costs), refs
-
-    def predicted_gain(self, pt: _Point, cand: _Point, refs: np.ndarray, here: np.ndarray) -> float:
-        """What the step's LP expects the candidate to add over the current path (its own linearized objective).
-
-        ``refs``: the LP's references of the later periods at the candidate, ``here`` its pieces' at the current path.
-        """
-        s = self.problem.scenario
-        total = 0.0
-        for j, (p, y, to) in enumerate(
-            zip(period_problems(self.problem, pt.levels), pt.levels, cand.levels, strict=True)
-        ):
-            m, vt = contribution_model(p), p.values
-            share = m.share(perceived_value(y, vt))
-            n = p.requests * share
-            weight = np.maximum(p.requests * m.beta * share * (1.0 - share) * (m.gain - m.cost_per_trip(y)), 0.0)
-            if j:  # the relative value, with the LP's references
-                at, was = replace(vt, reference=refs[j - 1]), replace(vt, reference=here[j - 1])
-                moved = perceived_value(to, at) - competitor_value(s, at) - perceived_value(y, was)
-                moved = moved + competitor_value(s, was)
-            else:
-                moved = perceived_value(to, vt) - perceived_value(y, vt)
-            pv_gain = weight * moved
-            cost_gain = n * (m.cost_per_trip(to) - m.cost_per_trip(y))
-            total += float(pv_gain.sum() - cost_gain.sum() - (cand.costs[j] - pt.costs[j]))
-        return total
-
-    def to_boundary(self, fitting: _Point, cand: _Point) -> _Point:
-        """The point of the segment from a path that fits to ``cand`` farthest along it that still fits (2⁻⁴⁰)."""
-        low, high = 0.0, 1.0
-        for _ in range(40):
-            t = 0.5 * (low + high)
-            at = replace(
-                fitting,
-                levels=fitting.levels + t * (cand.levels - fitting.levels),
-                expansions=fitting.expansions + t * (cand.expansions - fitting.expansions),
-            )
-            if self.overrun(at) <= FIT:
-                low = t
-            else:
-                high = t
-        expansions = fitting.expansions + low * (cand.expansions - fitting.expansions)
-        return _Point(
-            levels=fitting.levels + low * (cand.levels - fitting.levels),
-            expansions=expansions,
-            hours=fitting.hours + low * (cand.hours - fitting.hours),
-            costs=np.array([self.cost(e) for e in expansions]),
-        )
-
-
 @dataclass
 class _State:
     """Where the sequence is: the path, its contribution and overrun, the region, the LPs solved."""
 
-    pt: _Point
+    pt: PathPoint
     best: float
     over: float
     solved: int
@@ -279,7 +121,7 @@ class _State:
     stuck: bool = False  # a step's LP had no solution
 
 
-def _sequence(path: _Path, state: _State) -> _State:
+def _sequence(path: PathStep, state: _State) -> _State:
     """The sequence of step LPs from ``state`` until it stops (the rules of the module docstring)."""
     a = path.problem.scenario.allocator
     tol = a.slp_tolerance
@@ -311,7 +153,7 @@ def _sequence(path: _Path, state: _State) -> _State:
     return state
 
 
-def _judge(path: _Path, state: _State, built: PathLP, solution: Solution, here: np.ndarray, tol: float) -> bool:
+def _judge(path: PathStep, state: _State, built: PathLP, solution: Solution, here: np.ndarray, tol: float) -> bool:
     """Take the step's candidate or not, as the one-period sequence does; whether the sequence stops here."""
     cand, refs = path.read(built, solution)
     value, cand_over = path.value(cand), path.overrun(cand)
@@ -344,13 +186,13 @@ def contribution_path(
     check_path_policy(problem, spec)
     a = problem.scenario.allocator
     k = a.lookahead if k is None else k
-    path = _Path(problem, spec, k)
+    path = PathStep(problem, spec, k)
     if start is None:
         pt, solved = path.myopic(), k + 1
     else:
         T, D, K = *problem.values.reference.shape, len(problem.resources.names)
         levels = np.asarray(start, dtype=float).reshape(k + 1, T, D)
-        pt, solved = _Point(levels, np.zeros((k + 1, K)), np.zeros((k + 1, 24)), np.zeros(k + 1)), 0
+        pt, solved = PathPoint(levels, np.zeros((k + 1, K)), np.zeros((k + 1, 24)), np.zeros(k + 1)), 0
     state = _sequence(path, _State(pt=pt, best=path.value(pt), over=path.overrun(pt), solved=solved))
     # the last step once more, for the canonical optimum among its ties, in a region of the tolerance
     built, _ = path.lp(state.pt, a.slp_tolerance)

@@ -67,6 +67,10 @@ class ResourceTables:
     def unit(self, k: int) -> str:
         return UNITS[self.kinds[k]]
 
+    def cost_of_expansions(self, expansions: np.ndarray) -> float:
+        """CNY of ``expansions`` (K,) units added (a resource that cannot expand adds none)."""
+        return float(np.nansum(np.asarray(expansions, dtype=float) * np.nan_to_num(self.expansion_cost)))
+
     @property
     def expandable(self) -> np.ndarray:
         return ~np.isnan(self.expansion_cost)

@@ -28,6 +28,7 @@ from model.allocation.contribution import FIT, contribution_model, contribution_
 from model.allocation.lookahead import contribution_path
 from model.allocation.lp import solve
 from model.allocation.path_lp import build_path_lp
+from model.allocation.path_step import PathStep
 from model.allocation.paths import at_references, caps_hold, dynamics, piece_references, pieces_at, references
 from model.allocation.policies import make_plan
 from model.allocation.problem import planning_problem
@@ -439,7 +440,7 @@ def test_a_step_lp_expects_nothing_from_standing_still():
     standing still gains nothing, probing (lower references) or not."""
     ahead, _ = KNOWN["past the competitor's level"]
     problem = ahead.problem(k=2)
-    path = contribution_path_module._Path(problem, ahead.spec(), 2)
+    path = PathStep(problem, ahead.spec(), 2)
     pt = path.myopic()
     for probe in (None, "up", "down"):
         _, here = path.lp(pt, 1.0, probe)
